@@ -1,0 +1,27 @@
+"""The Celery application: `celery -A chorus worker` and `celery -A chorus beat`."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chorus.settings")
+
+app = Celery("chorus")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "requeue-pending-emails": {
+        "task": "accounts.tasks.requeue_pending_emails",
+        "schedule": 60.0,
+    },
+    "verify-unverified-structures": {
+        "task": "structures.tasks.verify_unverified_structures",
+        "schedule": 120.0,
+    },
+    "purge-abandoned-registrations": {
+        "task": "accounts.tasks.purge_abandoned_registrations",
+        "schedule": crontab(minute=17),
+    },
+}

@@ -1,0 +1,5 @@
+from django.conf import settings
+
+
+def portal(request):
+    return {"DEBUG": settings.DEBUG, "ACTIVATION_LINK_MINUTES": settings.ACTIVATION_LINK_TTL // 60}

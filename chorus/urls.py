@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from chorus import views
+
+admin.site.site_header = "Chorus Pro administration"
+admin.site.site_title = "Chorus Pro administration"
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("admin/", admin.site.urls),
+    path("help/", include("helpdesk.urls")),
+    path("", include("workareas.urls")),
+    path("", include("structures.urls")),
+    path("", include("accounts.urls")),
+]
+
+if settings.DEBUG:
+    # Static files served from the app folders while developing.
+    from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+
+    urlpatterns += staticfiles_urlpatterns()

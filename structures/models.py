@@ -1,0 +1,147 @@
+"""Companies: the structure identified by its SIRET, and who belongs to it."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+
+class Structure(models.Model):
+    class Verification(models.TextChoices):
+        VERIFIED = "verified", _("Verified by INSEE")
+        NOT_PUBLIC = "not_public", _("Not public at INSEE")
+        PENDING = "pending", _("Not verified yet")
+        NOT_FOUND = "not_found", _("Not found at INSEE")
+        CLOSED = "closed", _("Closed at INSEE")
+
+    siret = models.CharField(_("SIRET"), max_length=14, unique=True)
+    siren = models.CharField(_("SIREN"), max_length=9, db_index=True)
+    name = models.CharField(_("company name"), max_length=255)
+    address_line = models.CharField(_("address"), max_length=255, blank=True)
+    address_complement = models.CharField(_("address complement"), max_length=255, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=255, blank=True)
+    country = CountryField(_("country"), default="FR", blank=True)
+    non_diffusible = models.BooleanField(_("INSEE not diffusible"), default=False)
+    verification = models.CharField(
+        _("INSEE verification"),
+        max_length=20,
+        choices=Verification.choices,
+        default=Verification.PENDING,
+        db_index=True,
+    )
+    insee_snapshot = models.JSONField(_("INSEE response"), null=True, blank=True)
+    insee_checked_at = models.DateTimeField(_("last INSEE check"), null=True, blank=True)
+    insee_last_error = models.CharField(_("last INSEE error"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("structure")
+        verbose_name_plural = _("structures")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(siret__regex=r"^[0-9]{14}$"), name="structure_siret_14_digits"
+            ),
+            models.CheckConstraint(
+                condition=Q(siren__regex=r"^[0-9]{9}$"), name="structure_siren_9_digits"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.siret})"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification == self.Verification.VERIFIED
+
+    def address_visible_to(self, user) -> bool:
+        """A non-diffusible address is shown only to the structure's members and admins."""
+        if not self.non_diffusible:
+            return True
+        if user is None or not user.is_authenticated:
+            return False
+        if user.is_staff:
+            return True
+        return self.memberships.filter(user=user, status=Membership.Status.ACTIVE).exists()
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=Membership.Status.ACTIVE)
+
+    def managers(self):
+        return self.active().filter(
+            role__in=[Membership.Role.PRIMARY_MANAGER, Membership.Role.MANAGER]
+        )
+
+
+class Membership(models.Model):
+    """A person in a structure. A join request is a membership waiting for a manager's decision."""
+
+    class Role(models.TextChoices):
+        PRIMARY_MANAGER = "primary_manager", _("Primary manager")
+        MANAGER = "manager", _("Manager")
+        USER = "user", _("User")
+
+    class Status(models.TextChoices):
+        AWAITING_ACTIVATION = "awaiting_activation", _("Awaiting account activation")
+        REQUESTED = "requested", _("Join request pending")
+        ACTIVE = "active", _("Active")
+        REFUSED = "refused", _("Join request refused")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.USER)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.AWAITING_ACTIVATION
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    requested_at = models.DateTimeField(_("requested"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decision_reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "structure"], name="membership_unique"),
+            models.UniqueConstraint(
+                fields=["structure"],
+                condition=Q(role="primary_manager"),
+                name="one_primary_manager_per_structure",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.structure} ({self.get_role_display()})"
+
+    @property
+    def is_manager(self) -> bool:
+        return self.status == self.Status.ACTIVE and self.role in (
+            self.Role.PRIMARY_MANAGER,
+            self.Role.MANAGER,
+        )
+
+
+class JoinRequest(Membership):
+    """The join requests ("demandes de rattachement"), seen on their own in the admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("join request")
+        verbose_name_plural = _("join requests")

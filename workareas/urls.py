@@ -1,0 +1,2 @@
+app_name = "workareas"
+urlpatterns: list = []
