@@ -1,0 +1,83 @@
+"""Single-use links sent by mail: activation, password reset, contact e-mail confirmation.
+
+A link carries 256 random bits; only their SHA-256 is stored, so a database leak gives no
+working link. Issuing a new link of a purpose revokes the older ones of that purpose.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from accounts import audit
+from accounts.mail import absolute_url, queue_email
+from accounts.models import AuditEvent, OneTimeToken, User, hash_token, new_raw_token
+
+TTL = {
+    OneTimeToken.Purpose.ACTIVATION: lambda: settings.ACTIVATION_LINK_TTL,
+    OneTimeToken.Purpose.PASSWORD_RESET: lambda: settings.PASSWORD_RESET_LINK_TTL,
+    OneTimeToken.Purpose.CONTACT_EMAIL: lambda: settings.CONTACT_EMAIL_LINK_TTL,
+}
+
+
+def create_token(*, user: User, purpose: str, payload: str = "") -> tuple[OneTimeToken, str]:
+    """Revoke the user's live tokens of this purpose and create a new one; return it with the
+    raw secret, which exists only in the mail."""
+    now = timezone.now()
+    OneTimeToken.objects.filter(user=user, purpose=purpose).usable().update(revoked_at=now)
+    raw = new_raw_token()
+    token = OneTimeToken.objects.create(
+        user=user,
+        purpose=purpose,
+        token_hash=hash_token(raw),
+        created_at=now,
+        expires_at=now + timedelta(seconds=TTL[purpose]()),
+        payload=payload,
+    )
+    return token, raw
+
+
+def find_token(raw: str, purpose: str) -> OneTimeToken | None:
+    """The token behind a raw secret, whatever its state, or None when there is no such link."""
+    if not raw or len(raw) > 100:
+        return None
+    return (
+        OneTimeToken.objects.select_related("user")
+        .filter(token_hash=hash_token(raw), purpose=purpose)
+        .first()
+    )
+
+
+def issue_activation_link(user: User):
+    """Send a new activation link to the login e-mail, revoking the older ones."""
+    token, raw = create_token(user=user, purpose=OneTimeToken.Purpose.ACTIVATION)
+    email = queue_email(
+        kind="activation",
+        to=user.email,
+        template="accounts/email/activation",
+        context={
+            "user": user,
+            "link": absolute_url(f"/activate/{raw}/"),
+            "minutes": settings.ACTIVATION_LINK_TTL // 60,
+        },
+        language=user.preferred_language,
+        user=user,
+        token=token,
+    )
+    audit.record(AuditEvent.Kind.ACTIVATION_LINK_SENT, user=user)
+    return email
+
+
+def resend_activation_link(*, email: str) -> bool:
+    """A new link for an account still waiting for activation; nothing for any other address.
+
+    The caller answers the same neutral message either way.
+    """
+    from django.db import transaction
+
+    user = User.objects.filter(email=email, is_active=False, activated_at__isnull=True).first()
+    if user is None:
+        return False
+    with transaction.atomic():
+        issue_activation_link(user)
+    return True

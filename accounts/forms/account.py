@@ -1,0 +1,85 @@
+"""My account forms."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.forms.passwords import NewPasswordMixin, SecretQuestionMixin
+from accounts.forms.registration import LoginEmailField, PlainTextField, _PHONE
+from accounts.models import User
+
+
+class ProfileForm(forms.Form):
+    first_name = PlainTextField(label=_("First name"), max_length=150)
+    last_name = PlainTextField(label=_("Last name"), max_length=150)
+    phone = PlainTextField(label=_("Phone"), max_length=25, required=False)
+    preferred_language = forms.ChoiceField(label=_("Language"), choices=User.Language.choices)
+    contact_email = LoginEmailField(
+        label=_("Contact email"),
+        help_text=_("A new address receives a confirmation link; it is used once confirmed."),
+    )
+
+    def clean_phone(self):
+        phone = self.cleaned_data.get("phone", "").strip()
+        if phone and not _PHONE.match(phone):
+            raise forms.ValidationError(
+                _("Enter a phone number with digits only, for example 01 23 45 67 89.")
+            )
+        return phone
+
+
+class CurrentPasswordMixin(forms.Form):
+    current_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": _("Enter your current password.")},
+    )
+
+    def clean_current_password(self):
+        value = self.cleaned_data["current_password"]
+        if not self.user.check_password(value):
+            raise forms.ValidationError(
+                _("This is not your current password."), code="wrong_password"
+            )
+        return value
+
+
+class PasswordChangeForm(CurrentPasswordMixin, NewPasswordMixin):
+    field_order = ["current_password", "password", "confirmation"]
+
+
+class SecretQuestionChangeForm(CurrentPasswordMixin, SecretQuestionMixin):
+    field_order = ["current_password", "secret_question", "custom_question", "answer"]
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        answer, password = data.get("answer"), data.get("current_password")
+        if answer and password:
+            from accounts import secret
+
+            if secret.normalize_answer(answer) == secret.normalize_answer(password):
+                self.add_error("answer", _("The answer must not be your password."))
+        return data
+
+
+class ResetForm(NewPasswordMixin):
+    answer = PlainTextField(
+        label=_("Answer to your secret question"),
+        max_length=200,
+        strip=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": _("Enter the answer to your secret question.")},
+    )
+    field_order = ["answer", "password", "confirmation"]
+
+
+class ForgotForm(forms.Form):
+    email = LoginEmailField(
+        label=_("Login email"),
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "spellcheck": "false"}),
+    )

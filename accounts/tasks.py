@@ -1,0 +1,131 @@
+"""Background work of accounts: sending the outbox, sweeping it, purging abandoned sign-ups."""
+
+import logging
+import random
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import OutgoingEmail
+
+logger = logging.getLogger(__name__)
+
+# Rows still pending this long after their last planned attempt are queued again.
+SWEEP_GRACE = timedelta(minutes=3)
+
+
+def retry_delay(attempt: int) -> float:
+    """Exponential backoff with full jitter, capped at 15 minutes."""
+    base = settings.MAIL_RETRY_BASE_DELAY * (2 ** max(attempt - 1, 0))
+    capped = min(base, 900.0)
+    return capped / 2 + random.uniform(0, capped / 2)
+
+
+def _deliver(email: OutgoingEmail) -> None:
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to],
+        headers={"Message-ID": email.message_id} if email.message_id else None,
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    message.send(fail_silently=False)
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
+def send_outgoing_email(self, email_id: int) -> str:
+    """Send one outbox row, at most once.
+
+    The row is locked for the whole send and its status checked first, so a retry, a broker
+    redelivery or the sweeper racing the first attempt can never send it twice.
+    """
+    delay = None
+    with transaction.atomic():
+        email = OutgoingEmail.objects.select_for_update().filter(pk=email_id).first()
+        if email is None:
+            logger.info("outbox: mail %s no longer exists", email_id)
+            return "missing"
+        if email.status != OutgoingEmail.Status.PENDING:
+            return email.status
+        email.attempts += 1
+        try:
+            _deliver(email)
+        except Exception as exc:  # SMTP refusals, connection errors, timeouts
+            email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            age = (timezone.now() - email.created_at).total_seconds()
+            if age >= settings.MAIL_RETRY_WINDOW:
+                email.status = OutgoingEmail.Status.FAILED
+                logger.error("outbox: mail %s failed for good: %s", email_id, email.last_error)
+            else:
+                delay = retry_delay(email.attempts)
+                email.next_attempt_at = timezone.now() + timedelta(seconds=delay)
+                logger.warning(
+                    "outbox: mail %s attempt %s failed (%s), next in %.0fs",
+                    email_id,
+                    email.attempts,
+                    email.last_error,
+                    delay,
+                )
+            email.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+        else:
+            email.status = OutgoingEmail.Status.SENT
+            email.sent_at = timezone.now()
+            email.last_error = ""
+            email.next_attempt_at = None
+            email.save(
+                update_fields=["attempts", "last_error", "status", "sent_at", "next_attempt_at"]
+            )
+            _start_token_clock(email)
+    if delay is not None:
+        raise self.retry(countdown=delay)
+    return email.status
+
+
+def _start_token_clock(email: OutgoingEmail) -> None:
+    """A link is valid for its whole lifetime from the moment its mail leaves, not from its
+    creation: a mail delayed by a broker outage still carries a link good for 60 minutes."""
+    token = email.token
+    if token is None or token.used_at or token.revoked_at:
+        return
+    ttl = {
+        token.Purpose.ACTIVATION: settings.ACTIVATION_LINK_TTL,
+        token.Purpose.PASSWORD_RESET: settings.PASSWORD_RESET_LINK_TTL,
+        token.Purpose.CONTACT_EMAIL: settings.CONTACT_EMAIL_LINK_TTL,
+    }[token.purpose]
+    expires = email.sent_at + timedelta(seconds=ttl)
+    if expires > token.expires_at:
+        token.expires_at = expires
+        token.save(update_fields=["expires_at"])
+
+
+@shared_task
+def requeue_pending_emails() -> int:
+    """Queue again the rows still pending: their first queueing may have hit a broker that was
+    down at commit time, or a retry may have been lost with a worker."""
+    from accounts.mail import enqueue_send
+
+    now = timezone.now()
+    cutoff = now - SWEEP_GRACE
+    stale = OutgoingEmail.objects.filter(status=OutgoingEmail.Status.PENDING).filter(
+        created_at__lt=cutoff
+    )
+    stale = stale.exclude(next_attempt_at__gt=cutoff)
+    count = 0
+    for email_id in stale.values_list("pk", flat=True)[:500]:
+        if enqueue_send(email_id):
+            count += 1
+    return count
+
+
+@shared_task
+def purge_abandoned_registrations() -> int:
+    """Delete the accounts never activated, 7 days after their last link expired."""
+    from accounts.flows.registration import purge_abandoned_registrations as purge
+
+    return purge()

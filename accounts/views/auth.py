@@ -1,0 +1,65 @@
+"""Log in, log out, and the page a locked-out person sees."""
+
+from datetime import timedelta
+
+from axes.helpers import get_cool_off
+from django.conf import settings
+from django.contrib.auth import login, logout
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import audit, throttle
+from accounts.forms.auth import LoginForm
+from accounts.models import AuditEvent
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request):
+    if request.user.is_authenticated and request.method == "GET":
+        return redirect("accounts:dashboard")
+    form = LoginForm(request.POST or None, request=request)
+    if request.method == "POST":
+        if form.is_valid():
+            user = form.user
+            login(request, user)  # rotates the session key
+            target = request.POST.get("next") or request.GET.get("next")
+            if target and url_has_allowed_host_and_scheme(
+                target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
+                return redirect(target)
+            return redirect("accounts:dashboard")
+        if form.errors.get("__all__"):
+            if throttle.exceeded(
+                request, group="login-failures-ip", rates=[settings.LOGIN_IP_FAILURE_RATE]
+            ):
+                return locked_out(request, None, None)
+    return render(
+        request, "accounts/login.html", {"login_form": form, "next": request.GET.get("next", "")}
+    )
+
+
+@require_POST
+def logout_view(request):
+    if request.user.is_authenticated:
+        audit.record(AuditEvent.Kind.LOGOUT, user=request.user)
+    logout(request)
+    return redirect("accounts:home")
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """Too many failed log-ins: say what happened and when to try again, with a way forward."""
+    cool_off = get_cool_off(request) or timedelta(minutes=15)
+    retry_at = timezone.localtime(timezone.now() + cool_off)
+    email = ""
+    if credentials:
+        email = credentials.get("email") or credentials.get("username") or ""
+    if not credentials:  # axes' own lock-outs are audited by its signal
+        audit.record(AuditEvent.Kind.LOCKOUT, email=email)
+    return render(
+        request,
+        "accounts/locked_out.html",
+        {"minutes": int(cool_off.total_seconds() // 60), "retry_at": retry_at},
+        status=429,
+    )

@@ -1,0 +1,79 @@
+"""Forgot your password? A mailed link plus the secret answer."""
+
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts import secret, throttle
+from accounts.flows import recovery as flow
+from accounts.forms.account import ForgotForm, ResetForm
+from accounts.passwords import meter_rules
+
+
+@require_http_methods(["GET", "POST"])
+def forgot(request):
+    form = ForgotForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        over_ip = throttle.exceeded(
+            request, group="forgot-ip", rates=throttle.PASSWORD_FORGOT_PER_IP
+        )
+        over_address = throttle.exceeded(
+            request, group="forgot-address", rates=throttle.PASSWORD_FORGOT_PER_ADDRESS, key=email
+        )
+        if not (over_ip or over_address):
+            flow.request_reset(email=email)
+        return render(request, "accounts/password_forgot_sent.html", {"email": email})
+    return render(request, "accounts/password_forgot.html", {"form": form})
+
+
+@require_GET
+def reset_link(request, token):
+    request.session[flow.SESSION_KEY] = token[:100]
+    return redirect("accounts:password_reset")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def reset(request):
+    raw = request.session.get(flow.SESSION_KEY)
+    token = flow.usable_token(raw)
+    if token is None:
+        return render(request, "accounts/password_reset_invalid.html")
+    user = token.user
+    form = ResetForm(request.POST or None, user=user)
+    if request.method == "POST":
+        if throttle.exceeded(request, group="recovery-ip", rates=throttle.RECOVERY_PER_IP):
+            return render(request, "429.html", status=429)
+        if form.is_valid():
+            try:
+                flow.reset_password(
+                    raw_token=raw,
+                    answer=form.cleaned_data["answer"],
+                    new_password=form.cleaned_data["password"],
+                )
+            except flow.WrongAnswer as wrong:
+                if wrong.remaining <= 0:
+                    request.session.pop(flow.SESSION_KEY, None)
+                    return render(request, "accounts/password_reset_invalid.html",
+                                  {"too_many": True})
+                form.add_error(
+                    "answer",
+                    _("This answer is not the one you chose. %(remaining)d attempts left.")
+                    % {"remaining": wrong.remaining},
+                )
+            except flow.LinkUnusable:
+                return render(request, "accounts/password_reset_invalid.html")
+            else:
+                request.session.pop(flow.SESSION_KEY, None)
+                return render(request, "accounts/password_reset_done.html")
+    return render(
+        request,
+        "accounts/password_reset.html",
+        {
+            "form": form,
+            "question": secret.question_text(user.secret_question),
+            "meter_rules": meter_rules(),
+        },
+    )

@@ -1,0 +1,185 @@
+"""Operations on structures and their members: join requests, edits, the primary manager role."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import audit
+from accounts.mail import absolute_url, queue_email
+from accounts.models import AuditEvent
+from structures.models import Membership, Structure
+
+
+class NotAllowed(Exception):
+    """The person may not do this to this structure."""
+
+
+def _mail_managers_of_request(membership: Membership) -> None:
+    for manager in Membership.objects.managers().filter(structure=membership.structure).select_related(
+        "user"
+    ):
+        queue_email(
+            kind="join_request",
+            to=manager.user.notification_email,
+            template="structures/email/join_request",
+            context={
+                "manager": manager.user,
+                "requester": membership.user,
+                "structure": membership.structure,
+                "url": absolute_url("/structure/requests/"),
+            },
+            language=manager.user.preferred_language,
+            user=manager.user,
+        )
+
+
+@transaction.atomic
+def join_request_submit(*, membership: Membership) -> Membership:
+    """The requester's membership waits for a manager; the managers are told by mail."""
+    membership.status = Membership.Status.REQUESTED
+    membership.role = Membership.Role.USER
+    membership.requested_at = timezone.now()
+    membership.decided_at = None
+    membership.decided_by = None
+    membership.decision_reason = ""
+    membership.save()
+    audit.record(
+        AuditEvent.Kind.JOIN_REQUEST, user=membership.user, siret=membership.structure.siret
+    )
+    _mail_managers_of_request(membership)
+    return membership
+
+
+def is_manager(user, structure: Structure) -> bool:
+    return Membership.objects.managers().filter(user=user, structure=structure).exists()
+
+
+def _decide(*, membership_id: int, decided_by, approve: bool, reason: str = "", admin=False):
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("user", "structure")
+        .get(pk=membership_id)
+    )
+    if not admin and not is_manager(decided_by, membership.structure):
+        raise NotAllowed
+    if membership.status != Membership.Status.REQUESTED:
+        raise NotAllowed
+    membership.status = Membership.Status.ACTIVE if approve else Membership.Status.REFUSED
+    membership.decided_at = timezone.now()
+    membership.decided_by = decided_by
+    membership.decision_reason = "" if approve else reason.strip()[:500]
+    membership.save()
+    audit.record(
+        AuditEvent.Kind.JOIN_APPROVED if approve else AuditEvent.Kind.JOIN_REFUSED,
+        user=membership.user,
+        actor=decided_by,
+        siret=membership.structure.siret,
+        reason=membership.decision_reason,
+        by_admin=admin,
+    )
+    queue_email(
+        kind="join_decision",
+        to=membership.user.notification_email,
+        template="structures/email/join_decision",
+        context={
+            "user": membership.user,
+            "structure": membership.structure,
+            "approved": approve,
+            "reason": membership.decision_reason,
+            "url": absolute_url("/dashboard/"),
+        },
+        language=membership.user.preferred_language,
+        user=membership.user,
+    )
+    return membership
+
+
+@transaction.atomic
+def join_request_approve(*, membership_id: int, decided_by, admin: bool = False) -> Membership:
+    """The requester becomes an active user of the structure, with the areas they asked for."""
+    return _decide(membership_id=membership_id, decided_by=decided_by, approve=True, admin=admin)
+
+
+@transaction.atomic
+def join_request_refuse(
+    *, membership_id: int, decided_by, reason: str = "", admin: bool = False
+) -> Membership:
+    """The request is refused; the requester may ask again later."""
+    return _decide(
+        membership_id=membership_id,
+        decided_by=decided_by,
+        approve=False,
+        reason=reason,
+        admin=admin,
+    )
+
+
+@transaction.atomic
+def join_request_renew(*, membership: Membership) -> Membership:
+    """A refused requester asks again."""
+    if membership.status != Membership.Status.REFUSED:
+        raise NotAllowed
+    return join_request_submit(membership=membership)
+
+
+STRUCTURE_EDITABLE = (
+    "name",
+    "address_line",
+    "address_complement",
+    "postal_code",
+    "city",
+    "country",
+    "non_diffusible",
+)
+
+
+@transaction.atomic
+def structure_update(*, structure: Structure, by, **fields) -> Structure:
+    """The primary manager edits everything but the identifier."""
+    if not Membership.objects.active().filter(
+        user=by, structure=structure, role=Membership.Role.PRIMARY_MANAGER
+    ).exists():
+        raise NotAllowed
+    changed = {}
+    for name in STRUCTURE_EDITABLE:
+        if name in fields and getattr(structure, name) != fields[name]:
+            changed[name] = str(fields[name])
+            setattr(structure, name, fields[name])
+    if changed:
+        structure.save()
+        audit.record(
+            AuditEvent.Kind.STRUCTURE_CHANGE, user=by, actor=by, siret=structure.siret,
+            fields=sorted(changed),
+        )
+    return structure
+
+
+@transaction.atomic
+def transfer_primary_manager(*, structure: Structure, by, to_membership_id: int) -> Membership:
+    """Hand the primary manager role to another active member; the former one stays a manager."""
+    current = (
+        Membership.objects.select_for_update()
+        .filter(structure=structure, user=by, role=Membership.Role.PRIMARY_MANAGER)
+        .active()
+        .first()
+    )
+    if current is None:
+        raise NotAllowed
+    target = (
+        Membership.objects.select_for_update()
+        .filter(pk=to_membership_id, structure=structure)
+        .active()
+        .exclude(pk=current.pk)
+        .select_related("user")
+        .first()
+    )
+    if target is None or not target.user.is_active:
+        raise NotAllowed
+    current.role = Membership.Role.MANAGER
+    current.save(update_fields=["role"])
+    target.role = Membership.Role.PRIMARY_MANAGER
+    target.save(update_fields=["role"])
+    audit.record(
+        AuditEvent.Kind.ROLE_TRANSFER, user=target.user, actor=by, siret=structure.siret,
+        previous=by.email,
+    )
+    return target

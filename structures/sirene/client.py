@@ -1,0 +1,303 @@
+"""The two backends behind `lookup_establishment`, chosen by `settings.SIRENE_BACKEND` at call time.
+
+SIRENE_BACKEND = "stub" (development, demos, most tests)
+    Reads `settings.SIRENE_STUB_FILE`, a JSON object `{siret: body}`. A body is either a full
+    `GET /siret/{siret}` response (`{"header": ..., "etablissement": {...}}`), parsed like the
+    real thing, or a status alone to play an INSEE failure:
+        {"status": 403}  -> EstablishmentNotPublic (INSEE refuses to show the unit)
+        {"status": 404}, {"status": 400}, {"status": 301} -> EstablishmentNotFound
+        {"status": 503} (or 429, 500...) -> SireneUnavailable
+    A SIRET absent from the file is EstablishmentNotFound. The stub is not cached and does not
+    count against the rate limit: reading a small local file is cheap, and an edit of the file
+    shows at once. An unreadable file is logged and gives SireneUnavailable.
+
+SIRENE_BACKEND = "insee"
+    `GET {SIRENE_API_URL}/siret/{siret}` with the `X-INSEE-Api-Key-Integration` header.
+    - 200 -> parsed; 404 -> EstablishmentNotFound; 403 -> EstablishmentNotPublic;
+      400 (malformed SIRET) -> EstablishmentNotFound.
+    - 301 (establishment closed as a duplicate of another SIRET) -> EstablishmentNotFound, the
+      replacement is logged. We do not follow it: the user typed this SIRET, and autofilling
+      the form with another establishment's data would register the wrong one silently.
+    - 401 (missing or refused key) -> SireneUnavailable, logged as an error; no retry. An empty
+      SIRENE_API_KEY is refused before any request.
+    - 429, 500, 502, 503, 504, timeouts and connection errors are retried: at most
+      MAX_ATTEMPTS requests, waiting BACKOFF_SECONDS between them (or Retry-After when INSEE
+      sends one of at most MAX_RETRY_AFTER seconds; a longer one ends the attempts), and never
+      past a budget of 2 x SIRENE_TIMEOUT + 2 s in total. Then SireneUnavailable.
+    - Every request, retries included, first takes a slot from the shared rate limiter
+      (`limiter.acquire()`); a full window gives SireneUnavailable without calling INSEE.
+    - Answers are cached in the default cache under `sirene:siret:<siret>` (with Django's
+      KEY_PREFIX/version around it): found for FOUND_TTL (15 min), not found and not public for
+      NOT_FOUND_TTL (5 min). Failures are never cached. A cached SIRET is not fetched again.
+      A cache error is logged and the lookup goes on without the cache, but note that the
+      limiter needs the cache and fails closed, so with the cache down no request reaches INSEE.
+
+`stats` counts, per process, what the backends did (for a benchmark or a shell); the shared
+view of the quota is in `limiter.used_this_minute()`.
+"""
+
+import functools
+import json
+import logging
+import re
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+
+from . import limiter
+from .parse import parse_establishment
+from .types import (
+    Establishment,
+    EstablishmentNotFound,
+    EstablishmentNotPublic,
+    SireneUnavailable,
+)
+
+logger = logging.getLogger("structures.sirene")
+
+CACHE_KEY = "sirene:siret:{siret}"
+FOUND_TTL = 15 * 60
+NOT_FOUND_TTL = 5 * 60
+MAX_ATTEMPTS = 3
+BACKOFF_SECONDS = (0.5, 1.0)
+MAX_RETRY_AFTER = 2.0
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+NOT_FOUND_STATUSES = frozenset({301, 400, 404})
+API_KEY_HEADER = "X-INSEE-Api-Key-Integration"
+
+_SIRET = re.compile(r"[0-9]{14}")
+
+# Per-process counters: lookups, cache_hits, requests, retries, found, not_found, not_public,
+# unavailable, rate_limited.
+stats: Counter[str] = Counter()
+
+# Indirection so tests can check the backoff without waiting for it.
+_sleep = time.sleep
+
+
+def lookup_establishment(siret: str) -> Establishment:
+    """Return the establishment under this 14-digit SIRET from the configured backend.
+
+    Raises EstablishmentNotFound, EstablishmentNotPublic or SireneUnavailable; raises
+    ImproperlyConfigured when SIRENE_BACKEND names no backend.
+    """
+    backend = get_backend()
+    stats["lookups"] += 1
+    if not _SIRET.fullmatch(siret or ""):
+        # Callers validate first; this guard keeps anything else out of the URL.
+        raise EstablishmentNotFound(siret)
+    try:
+        establishment = backend.lookup(siret)
+    except EstablishmentNotFound:
+        stats["not_found"] += 1
+        raise
+    except EstablishmentNotPublic:
+        stats["not_public"] += 1
+        raise
+    except SireneUnavailable:
+        stats["unavailable"] += 1
+        raise
+    stats["found"] += 1
+    return establishment
+
+
+def get_backend() -> "StubBackend | InseeBackend":
+    """The backend named by settings.SIRENE_BACKEND, read now so tests can override it."""
+    name = settings.SIRENE_BACKEND
+    if name == "stub":
+        return StubBackend()
+    if name == "insee":
+        return InseeBackend()
+    raise ImproperlyConfigured(f'SIRENE_BACKEND must be "stub" or "insee", not {name!r}.')
+
+
+def _raise_for_status(status: int, siret: str) -> None:
+    """Raise the exception an INSEE status without a usable body stands for."""
+    if status in NOT_FOUND_STATUSES:
+        raise EstablishmentNotFound(siret)
+    if status == 403:
+        raise EstablishmentNotPublic(siret)
+    raise SireneUnavailable(f"INSEE answered {status} for {siret}")
+
+
+class StubBackend:
+    """Answers from the JSON file settings.SIRENE_STUB_FILE (see the module docstring)."""
+
+    def lookup(self, siret: str) -> Establishment:
+        """The establishment the stub file holds for this SIRET."""
+        body = _load_stub_file(settings.SIRENE_STUB_FILE).get(siret)
+        if body is None:
+            raise EstablishmentNotFound(siret)
+        if not isinstance(body, dict):
+            raise SireneUnavailable(f"stub entry for {siret} is not an object")
+        if "etablissement" not in body:
+            _raise_for_status(int(body.get("status") or 500), siret)
+        return parse_establishment(body)
+
+
+def _load_stub_file(path: str) -> dict[str, Any]:
+    try:
+        modified = Path(path).stat().st_mtime_ns
+        return _read_stub_file(path, modified)
+    except (OSError, ValueError) as exc:
+        logger.error("sirene stub file %s unreadable: %s", path, exc)
+        raise SireneUnavailable("stub file unreadable") from exc
+
+
+@functools.lru_cache(maxsize=4)
+def _read_stub_file(path: str, modified: int) -> dict[str, Any]:
+    # Keyed on the modification time: an edited file is read again.
+    with open(path, encoding="utf-8") as stub_file:
+        entries = json.load(stub_file)
+    if not isinstance(entries, dict):
+        raise ValueError("the stub file must hold a JSON object {siret: body}")
+    return entries
+
+
+class InseeBackend:
+    """The INSEE Sirene API 3.11, behind the shared rate limiter and the cache."""
+
+    def lookup(self, siret: str) -> Establishment:
+        """The establishment INSEE knows under this SIRET, from the cache when possible."""
+        key = CACHE_KEY.format(siret=siret)
+        cached = _cache_get(key)
+        if cached is not None:
+            stats["cache_hits"] += 1
+            return self._answer(siret, cached)
+
+        answer = self._fetch(siret)
+        if answer["status"] == 200:
+            establishment = parse_establishment(answer["body"])  # no caching of garbage
+            _cache_set(key, answer, FOUND_TTL)
+            return establishment
+        if answer["status"] in (403, 404, 301):
+            _cache_set(key, {"status": answer["status"]}, NOT_FOUND_TTL)
+        return self._answer(siret, answer)
+
+    @staticmethod
+    def _answer(siret: str, answer: dict) -> Establishment:
+        if answer.get("status") == 200:
+            return parse_establishment(answer.get("body") or {})
+        _raise_for_status(int(answer.get("status") or 500), siret)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _fetch(self, siret: str) -> dict:
+        """Ask INSEE, retrying what may pass on a second try; return {"status", "body"}."""
+        if not settings.SIRENE_API_KEY:
+            logger.error("sirene: SIRENE_API_KEY is empty, INSEE would answer 401")
+            raise SireneUnavailable("no INSEE API key")
+
+        url = f"{settings.SIRENE_API_URL}/siret/{siret}"
+        headers = {API_KEY_HEADER: settings.SIRENE_API_KEY, "Accept": "application/json"}
+        timeout = float(settings.SIRENE_TIMEOUT)
+        # A web request waits at most this long for INSEE, whatever happens.
+        deadline = time.monotonic() + 2 * timeout + 2
+        problem = ""
+        with requests.Session() as session:
+            for attempt in range(1, MAX_ATTEMPTS + 1):
+                try:
+                    limiter.acquire()
+                except limiter.RateLimited:
+                    stats["rate_limited"] += 1
+                    raise
+                stats["requests"] += 1
+                if attempt > 1:
+                    stats["retries"] += 1
+                retry_after: float | None = None
+                request_timeout = max(min(timeout, deadline - time.monotonic()), 0.1)
+                started = time.monotonic()
+                try:
+                    response = session.get(
+                        url, headers=headers, timeout=request_timeout, allow_redirects=False
+                    )
+                except (requests.Timeout, requests.ConnectionError) as exc:
+                    problem = type(exc).__name__
+                    logger.warning(
+                        "sirene GET /siret/%s -> %s after %.0f ms (attempt %d)",
+                        siret,
+                        problem,
+                        (time.monotonic() - started) * 1000,
+                        attempt,
+                    )
+                except requests.RequestException as exc:
+                    logger.error("sirene GET /siret/%s failed: %s", siret, exc)
+                    raise SireneUnavailable(str(exc)) from exc
+                else:
+                    status = response.status_code
+                    logger.info(
+                        "sirene GET /siret/%s -> %d in %.0f ms (attempt %d)",
+                        siret,
+                        status,
+                        (time.monotonic() - started) * 1000,
+                        attempt,
+                    )
+                    if status not in RETRYABLE_STATUSES:
+                        return self._read(siret, response)
+                    if status == 429:
+                        logger.warning("sirene: INSEE says the quota is exceeded (429)")
+                    problem = f"HTTP {status}"
+                    retry_after = _retry_after(response)
+
+                if attempt == MAX_ATTEMPTS:
+                    break
+                delay = BACKOFF_SECONDS[min(attempt, len(BACKOFF_SECONDS)) - 1]
+                if retry_after is not None:
+                    if retry_after > MAX_RETRY_AFTER:
+                        break
+                    delay = max(delay, retry_after)
+                if deadline - time.monotonic() - delay < min(timeout, 1.0):
+                    break  # no time left for a useful attempt
+                _sleep(delay)
+        raise SireneUnavailable(f"INSEE unavailable for {siret}: {problem}")
+
+    @staticmethod
+    def _read(siret: str, response: requests.Response) -> dict:
+        status = response.status_code
+        if status == 200:
+            try:
+                return {"status": 200, "body": response.json()}
+            except ValueError as exc:
+                logger.error("sirene: INSEE answered 200 with a body that is not JSON")
+                raise SireneUnavailable("INSEE answer is not JSON") from exc
+        if status == 301:
+            logger.info(
+                "sirene: %s was closed as a duplicate of %s",
+                siret,
+                response.headers.get("Location", "?"),
+            )
+        if status == 401:
+            logger.error("sirene: INSEE refused the API key (401); check SIRENE_API_KEY")
+            raise SireneUnavailable("INSEE refused the API key")
+        if status not in NOT_FOUND_STATUSES and status != 403:
+            logger.warning("sirene: unexpected status %d for %s", status, siret)
+        return {"status": status}
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """Retry-After in seconds when INSEE sends it as a number (the only form it uses)."""
+    value = response.headers.get("Retry-After", "")
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        return None
+
+
+def _cache_get(key: str) -> Any:
+    try:
+        return cache.get(key)
+    except Exception as exc:  # the cache is an optimisation: never fail a lookup for it
+        logger.warning("sirene cache read failed: %s", exc)
+        return None
+
+
+def _cache_set(key: str, value: Any, timeout: int) -> None:
+    try:
+        cache.set(key, value, timeout)
+    except Exception as exc:
+        logger.warning("sirene cache write failed: %s", exc)

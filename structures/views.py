@@ -1,0 +1,153 @@
+"""The structure, for its members and managers; join requests under "Manager activities"."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from structures import services
+from structures.forms import RefuseForm, StructureForm, TransferForm
+from structures.models import Membership
+
+
+def _membership_or_403(user, structure_id) -> Membership:
+    membership = (
+        Membership.objects.active()
+        .select_related("structure")
+        .filter(user=user, structure_id=structure_id)
+        .first()
+    )
+    if membership is None:
+        raise PermissionDenied
+    return membership
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def detail(request, pk):
+    membership = _membership_or_403(request.user, pk)
+    structure = membership.structure
+    is_primary = membership.role == Membership.Role.PRIMARY_MANAGER
+    members = list(
+        Membership.objects.filter(structure=structure)
+        .select_related("user")
+        .order_by("role", "user__last_name")
+    )
+    transferable = [
+        m for m in members
+        if m.status == Membership.Status.ACTIVE and m.pk != membership.pk and m.user.is_active
+    ]
+    initial = {
+        "name": structure.name,
+        "address_line": structure.address_line,
+        "address_complement": structure.address_complement,
+        "postal_code": structure.postal_code,
+        "city": structure.city,
+        "country": structure.country.code or "",
+        "non_diffusible": structure.non_diffusible,
+    }
+    form = StructureForm(initial=initial)
+    transfer_form = TransferForm(user=request.user, members=transferable)
+    if request.method == "POST":
+        if not is_primary:
+            raise PermissionDenied
+        if "transfer" in request.POST:
+            transfer_form = TransferForm(request.POST, user=request.user, members=transferable)
+            if transfer_form.is_valid():
+                try:
+                    target = services.transfer_primary_manager(
+                        structure=structure,
+                        by=request.user,
+                        to_membership_id=transfer_form.cleaned_data["member"],
+                    )
+                except services.NotAllowed:
+                    transfer_form.add_error("member", _("This member cannot become primary manager."))
+                else:
+                    messages.success(
+                        request,
+                        _("%(name)s is now the primary manager.") % {
+                            "name": target.user.get_full_name()
+                        },
+                    )
+                    return redirect("structures:detail", pk=structure.pk)
+        else:
+            form = StructureForm(request.POST)
+            if form.is_valid():
+                services.structure_update(structure=structure, by=request.user, **form.cleaned_data)
+                messages.success(request, _("The structure has been updated."))
+                return redirect("structures:detail", pk=structure.pk)
+    return render(
+        request,
+        "structures/detail.html",
+        {
+            "structure": structure,
+            "membership": membership,
+            "is_primary": is_primary,
+            "members": members if membership.is_manager else [],
+            "form": form,
+            "transfer_form": transfer_form,
+            "can_transfer": bool(transferable),
+        },
+    )
+
+
+@login_required
+def requests(request):
+    """Manager activities: the pending join requests of the structures the user manages."""
+    managed = Membership.objects.managers().filter(user=request.user).values("structure_id")
+    pending = (
+        Membership.objects.filter(structure__in=managed, status=Membership.Status.REQUESTED)
+        .select_related("user", "structure")
+        .order_by("requested_at")
+    )
+    return render(
+        request,
+        "structures/requests.html",
+        {"pending": pending, "is_manager": managed.exists(), "refuse_form": RefuseForm()},
+    )
+
+
+@login_required
+@require_POST
+def decide(request, pk):
+    action = request.POST.get("action")
+    try:
+        if action == "approve":
+            membership = services.join_request_approve(membership_id=pk, decided_by=request.user)
+            messages.success(
+                request,
+                _("%(name)s has joined the structure.") % {"name": membership.user.get_full_name()},
+            )
+        elif action == "refuse":
+            form = RefuseForm(request.POST)
+            reason = form.cleaned_data["reason"] if form.is_valid() else ""
+            membership = services.join_request_refuse(
+                membership_id=pk, decided_by=request.user, reason=reason
+            )
+            messages.success(
+                request,
+                _("The request of %(name)s has been refused.")
+                % {"name": membership.user.get_full_name()},
+            )
+        else:
+            messages.error(request, _("Choose Approve or Refuse."))
+    except (services.NotAllowed, Membership.DoesNotExist):
+        messages.error(request, _("This request cannot be decided: it may have been handled already."))
+    return redirect("structures:requests")
+
+
+@login_required
+@require_POST
+def request_again(request, pk):
+    membership = get_object_or_404(Membership, pk=pk, user=request.user)
+    try:
+        services.join_request_renew(membership=membership)
+    except services.NotAllowed:
+        messages.error(request, _("This request is not refused: there is nothing to send again."))
+    else:
+        messages.success(request, _("Your request has been sent again to the structure's managers."))
+    return redirect("accounts:area", code="sent-requests")
+
+

@@ -1,0 +1,89 @@
+"""Who has which work area, and which areas a member may switch."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from accounts import audit
+from accounts.models import AuditEvent
+from structures.models import Membership
+from workareas.models import AreaAssignment, WorkArea
+
+
+@dataclass
+class AreaRow:
+    area: WorkArea
+    checked: bool
+    locked: bool = False
+    disabled: bool = False
+    note: str = ""
+
+
+def structure_area_codes(structure) -> set[str]:
+    """The areas a structure has opened: those its managers have."""
+    return set(
+        AreaAssignment.objects.filter(
+            membership__structure=structure,
+            membership__status=Membership.Status.ACTIVE,
+            membership__role__in=[Membership.Role.PRIMARY_MANAGER, Membership.Role.MANAGER],
+        ).values_list("area__code", flat=True)
+    )
+
+
+def member_area_codes(membership: Membership) -> set[str]:
+    return set(membership.area_assignments.values_list("area__code", flat=True))
+
+
+def area_rows(membership: Membership) -> list[AreaRow]:
+    """The switches of My account: a plain user cannot open what the structure has not."""
+    catalogue = list(WorkArea.objects.available())
+    current = member_area_codes(membership)
+    opened = None if membership.is_manager else structure_area_codes(membership.structure)
+    rows = []
+    for area in catalogue:
+        row = AreaRow(area=area, checked=area.always_on or area.code in current)
+        if area.always_on:
+            row.locked = True
+        elif opened is not None and area.code not in opened and area.code not in current:
+            row.disabled = True
+            row.note = str(
+                _("Not opened by your structure: ask one of its managers to open it first.")
+            )
+        rows.append(row)
+    return rows
+
+
+def allowed_codes(membership: Membership) -> set[str]:
+    return {row.area.code for row in area_rows(membership) if not row.disabled}
+
+
+@transaction.atomic
+def set_member_areas(*, membership: Membership, codes: list[str], by) -> set[str]:
+    """Replace the member's areas with `codes`, keeping the always-on ones and refusing those
+    the member may not open."""
+    allowed = allowed_codes(membership)
+    wanted = {code for code in codes if code in allowed}
+    wanted |= set(WorkArea.objects.available().filter(always_on=True).values_list("code", flat=True))
+    current = member_area_codes(membership)
+    removed = current - wanted
+    added = wanted - current
+    if removed:
+        AreaAssignment.objects.filter(membership=membership, area__code__in=removed).delete()
+    if added:
+        AreaAssignment.objects.bulk_create(
+            [
+                AreaAssignment(membership=membership, area=area)
+                for area in WorkArea.objects.filter(code__in=added)
+            ]
+        )
+    if added or removed:
+        audit.record(
+            AuditEvent.Kind.WORK_AREAS_CHANGE,
+            user=membership.user,
+            actor=by,
+            siret=membership.structure.siret,
+            added=sorted(added),
+            removed=sorted(removed),
+        )
+    return wanted
