@@ -127,7 +127,9 @@ class OneTimeToken(models.Model):
         PASSWORD_RESET = "password_reset", _("Password reset")
         CONTACT_EMAIL = "contact_email", _("Contact e-mail confirmation")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tokens"
+    )
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -14,8 +14,11 @@ CHARACTER_CLASSES = [
     ("upper", _("uppercase letters (A–Z)"), r"[A-Z]"),
     ("lower", _("lowercase letters (a–z)"), r"[a-z]"),
     ("digit", _("digits (0–9)"), r"[0-9]"),
-    ("special", _("special characters (punctuation, spaces, accented letters such as é or Ç)"),
-     r"[^A-Za-z0-9]"),
+    (
+        "special",
+        _("special characters (punctuation, spaces, accented letters such as é or Ç)"),
+        r"[^A-Za-z0-9]",
+    ),
 ]
 
 
@@ -92,8 +95,9 @@ class CharacterClassesValidator:
     def validate(self, password, user=None):
         found = character_classes_in(password)
         if len(found) < self.min_classes:
-            missing = ", ".join(str(label) for code, label, _p in CHARACTER_CLASSES
-                                if code not in found)
+            missing = ", ".join(
+                str(label) for code, label, _p in CHARACTER_CLASSES if code not in found
+            )
             raise ValidationError(
                 _(
                     "The password must mix at least %(min_classes)d of the 4 kinds of characters; "

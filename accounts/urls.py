@@ -27,7 +27,11 @@ urlpatterns = [
     path("account/password/", account.change_password, name="change_password"),
     path("account/secret-question/", account.change_secret_question, name="change_secret"),
     path("account/work-areas/", account.work_areas, name="work_areas"),
-    path("account/contact-email/<str:token>/", account.confirm_contact_link, name="confirm_contact_link"),
+    path(
+        "account/contact-email/<str:token>/",
+        account.confirm_contact_link,
+        name="confirm_contact_link",
+    ),
     path("account/contact-email/", account.confirm_contact, name="confirm_contact"),
     path("mailbox/", mailbox.mailbox, name="mailbox"),
 ]

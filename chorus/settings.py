@@ -66,6 +66,11 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Server-Timing and X-SQL-Queries headers, for the benchmark.
+SERVER_TIMING = env.bool("SERVER_TIMING", default=False)
+if SERVER_TIMING:
+    MIDDLEWARE.insert(0, "chorus.timing.ServerTimingMiddleware")
+
 ROOT_URLCONF = "chorus.urls"
 WSGI_APPLICATION = "chorus.wsgi.application"
 
@@ -150,9 +155,12 @@ MAIL_RETRY_BASE_DELAY = env.float("MAIL_RETRY_BASE_DELAY", default=30.0)
 # INSEE Sirene register.
 SIRENE_BACKEND = env.str("SIRENE_BACKEND", default="stub")
 SIRENE_STUB_FILE = env.str(
-    "SIRENE_STUB_FILE", default=str(BASE_DIR / "structures" / "sirene" / "sample_establishments.json")
+    "SIRENE_STUB_FILE",
+    default=str(BASE_DIR / "structures" / "sirene" / "sample_establishments.json"),
 )
-SIRENE_API_URL = env.str("SIRENE_API_URL", default="https://api.insee.fr/api-sirene/3.11").rstrip("/")
+SIRENE_API_URL = env.str("SIRENE_API_URL", default="https://api.insee.fr/api-sirene/3.11").rstrip(
+    "/"
+)
 SIRENE_API_KEY = env.str("SIRENE_API_KEY", default="")
 SIRENE_TIMEOUT = env.float("SIRENE_TIMEOUT", default=5.0)
 SIRENE_RATE_LIMIT = env.int("SIRENE_RATE_LIMIT", default=30)
@@ -170,7 +178,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "accounts.hashers.TimedArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [

@@ -6,4 +6,6 @@ app_name = "helpdesk"
 
 urlpatterns = [
     path("", views.help_page, name="help"),
+    path("ask/", views.ask, name="ask"),
+    path("sent/", views.question_sent, name="question_sent"),
 ]

@@ -1,5 +1,60 @@
-from django.shortcuts import render
+"""The help page, the "Ask a question" form and its confirmation. Views parse, call, render."""
+
+from django.conf import settings
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.views.decorators.http import require_http_methods, require_safe
+
+from accounts import throttle
+from accounts.passwords import meter_rules
+from helpdesk.forms import QuestionForm
+from helpdesk.models import Question
+from helpdesk.services import question_submit
+from workareas.models import WorkArea
+
+SENT_KEY = "helpdesk_question_sent"
 
 
+@require_safe
 def help_page(request):
-    return render(request, "helpdesk/help.html")
+    """The answers to the onboarding questions; the work areas and password rules come from
+    the catalogue and the validators, so the page never drifts from what the portal does."""
+    return render(
+        request,
+        "helpdesk/help.html",
+        {
+            "work_areas": WorkArea.objects.available(),
+            "password_rules": meter_rules(),
+            "reset_link_minutes": settings.PASSWORD_RESET_LINK_TTL // 60,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def ask(request):
+    """The "Ask a question" form; a valid question is stored and acknowledged by mail."""
+    if request.method == "POST":
+        form = QuestionForm(request.POST)
+        if form.is_valid():
+            if throttle.exceeded(
+                request, group="help-question", rates=throttle.HELP_QUESTION_PER_IP
+            ):
+                return render(request, "429.html", status=429)
+            question = question_submit(**form.cleaned_data, language=get_language())
+            request.session[SENT_KEY] = question.email
+            return redirect("helpdesk:question_sent")
+    else:
+        subject = request.GET.get("subject", "")
+        form = QuestionForm(
+            initial={"subject": subject if subject in Question.Subject.values else ""}
+        )
+    return render(request, "helpdesk/ask.html", {"form": form})
+
+
+@require_safe
+def question_sent(request):
+    """The confirmation that the question was sent and acknowledged."""
+    email = request.session.get(SENT_KEY)
+    if not email:
+        return redirect("helpdesk:help")
+    return render(request, "helpdesk/question_sent.html", {"email": email})

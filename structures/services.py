@@ -14,8 +14,8 @@ class NotAllowed(Exception):
 
 
 def _mail_managers_of_request(membership: Membership) -> None:
-    for manager in Membership.objects.managers().filter(structure=membership.structure).select_related(
-        "user"
+    for manager in (
+        Membership.objects.managers().filter(structure=membership.structure).select_related("user")
     ):
         queue_email(
             kind="join_request",
@@ -135,9 +135,11 @@ STRUCTURE_EDITABLE = (
 @transaction.atomic
 def structure_update(*, structure: Structure, by, **fields) -> Structure:
     """The primary manager edits everything but the identifier."""
-    if not Membership.objects.active().filter(
-        user=by, structure=structure, role=Membership.Role.PRIMARY_MANAGER
-    ).exists():
+    if (
+        not Membership.objects.active()
+        .filter(user=by, structure=structure, role=Membership.Role.PRIMARY_MANAGER)
+        .exists()
+    ):
         raise NotAllowed
     changed = {}
     for name in STRUCTURE_EDITABLE:
@@ -147,7 +149,10 @@ def structure_update(*, structure: Structure, by, **fields) -> Structure:
     if changed:
         structure.save()
         audit.record(
-            AuditEvent.Kind.STRUCTURE_CHANGE, user=by, actor=by, siret=structure.siret,
+            AuditEvent.Kind.STRUCTURE_CHANGE,
+            user=by,
+            actor=by,
+            siret=structure.siret,
             fields=sorted(changed),
         )
     return structure
@@ -179,7 +184,10 @@ def transfer_primary_manager(*, structure: Structure, by, to_membership_id: int)
     target.role = Membership.Role.PRIMARY_MANAGER
     target.save(update_fields=["role"])
     audit.record(
-        AuditEvent.Kind.ROLE_TRANSFER, user=target.user, actor=by, siret=structure.siret,
+        AuditEvent.Kind.ROLE_TRANSFER,
+        user=target.user,
+        actor=by,
+        siret=structure.siret,
         previous=by.email,
     )
     return target

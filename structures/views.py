@@ -36,7 +36,8 @@ def detail(request, pk):
         .order_by("role", "user__last_name")
     )
     transferable = [
-        m for m in members
+        m
+        for m in members
         if m.status == Membership.Status.ACTIVE and m.pk != membership.pk and m.user.is_active
     ]
     initial = {
@@ -63,13 +64,14 @@ def detail(request, pk):
                         to_membership_id=transfer_form.cleaned_data["member"],
                     )
                 except services.NotAllowed:
-                    transfer_form.add_error("member", _("This member cannot become primary manager."))
+                    transfer_form.add_error(
+                        "member", _("This member cannot become primary manager.")
+                    )
                 else:
                     messages.success(
                         request,
-                        _("%(name)s is now the primary manager.") % {
-                            "name": target.user.get_full_name()
-                        },
+                        _("%(name)s is now the primary manager.")
+                        % {"name": target.user.get_full_name()},
                     )
                     return redirect("structures:detail", pk=structure.pk)
         else:
@@ -134,7 +136,9 @@ def decide(request, pk):
         else:
             messages.error(request, _("Choose Approve or Refuse."))
     except (services.NotAllowed, Membership.DoesNotExist):
-        messages.error(request, _("This request cannot be decided: it may have been handled already."))
+        messages.error(
+            request, _("This request cannot be decided: it may have been handled already.")
+        )
     return redirect("structures:requests")
 
 
@@ -147,7 +151,7 @@ def request_again(request, pk):
     except services.NotAllowed:
         messages.error(request, _("This request is not refused: there is nothing to send again."))
     else:
-        messages.success(request, _("Your request has been sent again to the structure's managers."))
+        messages.success(
+            request, _("Your request has been sent again to the structure's managers.")
+        )
     return redirect("accounts:area", code="sent-requests")
-
-

@@ -13,6 +13,17 @@ def _collected_static():
 
 
 @pytest.fixture(autouse=True)
+def _catalogue_after_flush(request):
+    """Transactional tests empty every table, seeded rows too: put the catalogue back."""
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+        from workareas.catalogue import seed_catalogue
+        from workareas.models import WorkArea
+
+        seed_catalogue(WorkArea)
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Throttles, the INSEE cache and sessions live in the cache: every test starts empty."""
     cache.clear()
@@ -30,3 +41,41 @@ def manager(db):
 def logged_in_manager(client, manager):
     client.force_login(manager.user)
     return manager
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback; the portal sends to it through Django's SMTP backend."""
+    from tests.services import SmtpServer
+
+    with SmtpServer() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = server.port
+        settings.EMAIL_USE_TLS = False
+        settings.EMAIL_HOST_USER = ""
+        settings.EMAIL_HOST_PASSWORD = ""
+        yield server
+
+
+@pytest.fixture
+def celery_worker(transactional_db, settings):
+    """A real Celery worker (solo pool, in a thread of this process) consuming from Redis.
+
+    The tests that use it commit their data (transactional_db) so that the worker sees it.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from chorus.celery import app
+
+    settings.MAIL_RETRY_BASE_DELAY = 0.5
+    app.control.purge()
+    with start_worker(
+        app,
+        pool="solo",
+        concurrency=1,
+        perform_ping_check=False,
+        loglevel="WARNING",
+        shutdown_timeout=20,
+    ) as worker:
+        yield worker

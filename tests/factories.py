@@ -82,5 +82,8 @@ class MembershipFactory(factory.django.DjangoModelFactory):
             return
         codes = extracted if extracted is not None else ["issued-invoices", "sent-requests"]
         AreaAssignment.objects.bulk_create(
-            [AreaAssignment(membership=self, area=a) for a in WorkArea.objects.filter(code__in=codes)]
+            [
+                AreaAssignment(membership=self, area=a)
+                for a in WorkArea.objects.filter(code__in=codes)
+            ]
         )

@@ -64,7 +64,9 @@ def set_member_areas(*, membership: Membership, codes: list[str], by) -> set[str
     the member may not open."""
     allowed = allowed_codes(membership)
     wanted = {code for code in codes if code in allowed}
-    wanted |= set(WorkArea.objects.available().filter(always_on=True).values_list("code", flat=True))
+    wanted |= set(
+        WorkArea.objects.available().filter(always_on=True).values_list("code", flat=True)
+    )
     current = member_area_codes(membership)
     removed = current - wanted
     added = wanted - current

@@ -22,14 +22,25 @@ def _password_changed_mail(user: User) -> None:
 
 
 @transaction.atomic
-def profile_update(*, user: User, first_name: str, last_name: str, phone: str,
-                   preferred_language: str, contact_email: str) -> bool:
+def profile_update(
+    *,
+    user: User,
+    first_name: str,
+    last_name: str,
+    phone: str,
+    preferred_language: str,
+    contact_email: str,
+) -> bool:
     """Save names and language; a new contact e-mail only gets a confirmation link.
 
     Returns True when a confirmation link was sent."""
     changed = []
-    for name, value in (("first_name", first_name), ("last_name", last_name), ("phone", phone),
-                        ("preferred_language", preferred_language)):
+    for name, value in (
+        ("first_name", first_name),
+        ("last_name", last_name),
+        ("phone", phone),
+        ("preferred_language", preferred_language),
+    ):
         if getattr(user, name) != value:
             setattr(user, name, value)
             changed.append(name)

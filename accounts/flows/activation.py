@@ -61,8 +61,13 @@ def activate_account(*, raw_token: str, password: str, question: str, answer: st
     user.is_active = True
     user.activated_at = now
     user.save(
-        update_fields=["password", "secret_question", "secret_answer_hash", "is_active",
-                       "activated_at"]
+        update_fields=[
+            "password",
+            "secret_question",
+            "secret_answer_hash",
+            "is_active",
+            "activated_at",
+        ]
     )
     token.used_at = now
     token.save(update_fields=["used_at"])

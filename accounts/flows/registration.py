@@ -158,7 +158,9 @@ def _notify_existing_account(user: User, language: str) -> None:
     )
 
 
-def complete_registration(*, draft: dict, area_codes: list[str], language: str) -> RegistrationResult:
+def complete_registration(
+    *, draft: dict, area_codes: list[str], language: str
+) -> RegistrationResult:
     """Step 3 validated: create structure, user, membership, areas, token and mail at once.
 
     An address that already has an account gets a mail saying so, and the journey ends on the

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms.passwords import NewPasswordMixin, SecretQuestionMixin
-from accounts.forms.registration import LoginEmailField, PlainTextField, _PHONE
+from accounts.forms.registration import _PHONE, LoginEmailField, PlainTextField
 from accounts.models import User
 
 

@@ -94,8 +94,10 @@ class SecretQuestionMixin(forms.Form):
     def clean(self):
         data = super().clean()
         password, answer = data.get("password"), data.get("answer")
-        if password and answer and secret.normalize_answer(answer) == secret.normalize_answer(
+        if (
             password
+            and answer
+            and secret.normalize_answer(answer) == secret.normalize_answer(password)
         ):
             self.add_error(
                 "answer",

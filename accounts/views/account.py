@@ -133,9 +133,9 @@ def confirm_contact(request):
         request.session.pop(CONTACT_SESSION_KEY, None)
         if user is None:
             return render(request, "accounts/contact_invalid.html")
-        messages.success(request, _("Your contact e-mail is now %(email)s.") % {
-            "email": user.contact_email
-        })
+        messages.success(
+            request, _("Your contact e-mail is now %(email)s.") % {"email": user.contact_email}
+        )
         return redirect("accounts:account" if request.user.is_authenticated else "accounts:login")
     from accounts.flows.tokens import find_token
     from accounts.models import OneTimeToken

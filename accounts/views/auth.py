@@ -30,11 +30,11 @@ def login_view(request):
             ):
                 return redirect(target)
             return redirect("accounts:dashboard")
-        if form.errors.get("__all__"):
-            if throttle.exceeded(
-                request, group="login-failures-ip", rates=[settings.LOGIN_IP_FAILURE_RATE]
-            ):
-                return locked_out(request, None, None)
+        # Failures from one IP across every account: a robot trying many addresses.
+        if form.errors.get("__all__") and throttle.exceeded(
+            request, group="login-failures-ip", rates=[settings.LOGIN_IP_FAILURE_RATE]
+        ):
+            return locked_out(request, None, None)
     return render(
         request, "accounts/login.html", {"login_form": form, "next": request.GET.get("next", "")}
     )

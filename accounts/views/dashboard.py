@@ -44,9 +44,7 @@ def _context(user):
 @login_required
 def dashboard(request):
     context = _context(request.user)
-    context["sent_requests"] = [
-        m for m in context["memberships"] if m.requested_at is not None
-    ]
+    context["sent_requests"] = [m for m in context["memberships"] if m.requested_at is not None]
     return render(request, "accounts/dashboard.html", context)
 
 

@@ -56,8 +56,9 @@ def reset(request):
             except flow.WrongAnswer as wrong:
                 if wrong.remaining <= 0:
                     request.session.pop(flow.SESSION_KEY, None)
-                    return render(request, "accounts/password_reset_invalid.html",
-                                  {"too_many": True})
+                    return render(
+                        request, "accounts/password_reset_invalid.html", {"too_many": True}
+                    )
                 form.add_error(
                     "answer",
                     _("This answer is not the one you chose. %(remaining)d attempts left.")

@@ -161,7 +161,7 @@ def register_sent(request):
 
 @require_POST
 def register_resend(request):
-    """"Send me a new link", always answered with the same neutral message."""
+    """ "Send me a new link", always answered with the same neutral message."""
     email = request.session.get(flow.SENT_KEY)
     if not email:
         return redirect("accounts:home")

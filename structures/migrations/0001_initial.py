@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,73 +16,198 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('primary_manager', 'Primary manager'), ('manager', 'Manager'), ('user', 'User')], default='user', max_length=20, verbose_name='role')),
-                ('status', models.CharField(choices=[('awaiting_activation', 'Awaiting account activation'), ('requested', 'Join request pending'), ('active', 'Active'), ('refused', 'Join request refused')], default='awaiting_activation', max_length=20, verbose_name='status')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('requested_at', models.DateTimeField(blank=True, null=True, verbose_name='requested')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided')),
-                ('decision_reason', models.CharField(blank=True, max_length=500, verbose_name='reason')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("primary_manager", "Primary manager"),
+                            ("manager", "Manager"),
+                            ("user", "User"),
+                        ],
+                        default="user",
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("awaiting_activation", "Awaiting account activation"),
+                            ("requested", "Join request pending"),
+                            ("active", "Active"),
+                            ("refused", "Join request refused"),
+                        ],
+                        default="awaiting_activation",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
+                (
+                    "requested_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="requested"),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="decided")),
+                (
+                    "decision_reason",
+                    models.CharField(blank=True, max_length=500, verbose_name="reason"),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'membership',
-                'verbose_name_plural': 'memberships',
+                "verbose_name": "membership",
+                "verbose_name_plural": "memberships",
             },
         ),
         migrations.CreateModel(
-            name='JoinRequest',
-            fields=[
-            ],
+            name="JoinRequest",
+            fields=[],
             options={
-                'verbose_name': 'join request',
-                'verbose_name_plural': 'join requests',
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "join request",
+                "verbose_name_plural": "join requests",
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('structures.membership',),
+            bases=("structures.membership",),
         ),
         migrations.CreateModel(
-            name='Structure',
+            name="Structure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('siret', models.CharField(max_length=14, unique=True, verbose_name='SIRET')),
-                ('siren', models.CharField(db_index=True, max_length=9, verbose_name='SIREN')),
-                ('name', models.CharField(max_length=255, verbose_name='company name')),
-                ('address_line', models.CharField(blank=True, max_length=255, verbose_name='address')),
-                ('address_complement', models.CharField(blank=True, max_length=255, verbose_name='address complement')),
-                ('postal_code', models.CharField(blank=True, max_length=20, verbose_name='postal code')),
-                ('city', models.CharField(blank=True, max_length=255, verbose_name='city')),
-                ('country', django_countries.fields.CountryField(blank=True, default='FR', max_length=2, verbose_name='country')),
-                ('non_diffusible', models.BooleanField(default=False, verbose_name='INSEE not diffusible')),
-                ('verification', models.CharField(choices=[('verified', 'Verified by INSEE'), ('not_public', 'Not public at INSEE'), ('pending', 'Not verified yet'), ('not_found', 'Not found at INSEE'), ('closed', 'Closed at INSEE')], db_index=True, default='pending', max_length=20, verbose_name='INSEE verification')),
-                ('insee_snapshot', models.JSONField(blank=True, null=True, verbose_name='INSEE response')),
-                ('insee_checked_at', models.DateTimeField(blank=True, null=True, verbose_name='last INSEE check')),
-                ('insee_last_error', models.CharField(blank=True, max_length=255, verbose_name='last INSEE error')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("siret", models.CharField(max_length=14, unique=True, verbose_name="SIRET")),
+                ("siren", models.CharField(db_index=True, max_length=9, verbose_name="SIREN")),
+                ("name", models.CharField(max_length=255, verbose_name="company name")),
+                (
+                    "address_line",
+                    models.CharField(blank=True, max_length=255, verbose_name="address"),
+                ),
+                (
+                    "address_complement",
+                    models.CharField(blank=True, max_length=255, verbose_name="address complement"),
+                ),
+                (
+                    "postal_code",
+                    models.CharField(blank=True, max_length=20, verbose_name="postal code"),
+                ),
+                ("city", models.CharField(blank=True, max_length=255, verbose_name="city")),
+                (
+                    "country",
+                    django_countries.fields.CountryField(
+                        blank=True, default="FR", max_length=2, verbose_name="country"
+                    ),
+                ),
+                (
+                    "non_diffusible",
+                    models.BooleanField(default=False, verbose_name="INSEE not diffusible"),
+                ),
+                (
+                    "verification",
+                    models.CharField(
+                        choices=[
+                            ("verified", "Verified by INSEE"),
+                            ("not_public", "Not public at INSEE"),
+                            ("pending", "Not verified yet"),
+                            ("not_found", "Not found at INSEE"),
+                            ("closed", "Closed at INSEE"),
+                        ],
+                        db_index=True,
+                        default="pending",
+                        max_length=20,
+                        verbose_name="INSEE verification",
+                    ),
+                ),
+                (
+                    "insee_snapshot",
+                    models.JSONField(blank=True, null=True, verbose_name="INSEE response"),
+                ),
+                (
+                    "insee_checked_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last INSEE check"),
+                ),
+                (
+                    "insee_last_error",
+                    models.CharField(blank=True, max_length=255, verbose_name="last INSEE error"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="created"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
             ],
             options={
-                'verbose_name': 'structure',
-                'verbose_name_plural': 'structures',
-                'constraints': [models.CheckConstraint(condition=models.Q(('siret__regex', '^[0-9]{14}$')), name='structure_siret_14_digits'), models.CheckConstraint(condition=models.Q(('siren__regex', '^[0-9]{9}$')), name='structure_siren_9_digits')],
+                "verbose_name": "structure",
+                "verbose_name_plural": "structures",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("siret__regex", "^[0-9]{14}$")),
+                        name="structure_siret_14_digits",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("siren__regex", "^[0-9]{9}$")),
+                        name="structure_siren_9_digits",
+                    ),
+                ],
             },
         ),
         migrations.AddField(
-            model_name='membership',
-            name='structure',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='structures.structure'),
+            model_name="membership",
+            name="structure",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="memberships",
+                to="structures.structure",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('user', 'structure'), name='membership_unique'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                fields=("user", "structure"), name="membership_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(condition=models.Q(('role', 'primary_manager')), fields=('structure',), name='one_primary_manager_per_structure'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("role", "primary_manager")),
+                fields=("structure",),
+                name="one_primary_manager_per_structure",
+            ),
         ),
     ]

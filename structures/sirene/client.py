@@ -77,8 +77,9 @@ _SIRET = re.compile(r"[0-9]{14}")
 # unavailable, rate_limited.
 stats: Counter[str] = Counter()
 
-# Indirection so tests can check the backoff without waiting for it.
+# Indirections so tests can check the backoff and the time budget without waiting for them.
 _sleep = time.sleep
+_clock = time.monotonic
 
 
 def lookup_establishment(siret: str) -> Establishment:
@@ -167,8 +168,9 @@ class InseeBackend:
         """The establishment INSEE knows under this SIRET, from the cache when possible."""
         key = CACHE_KEY.format(siret=siret)
         cached = _cache_get(key)
-        if cached is not None:
+        if isinstance(cached, dict) and "status" in cached:
             stats["cache_hits"] += 1
+            logger.debug("sirene %s served from the cache (%s)", siret, cached["status"])
             return self._answer(siret, cached)
 
         answer = self._fetch(siret)
@@ -197,7 +199,7 @@ class InseeBackend:
         headers = {API_KEY_HEADER: settings.SIRENE_API_KEY, "Accept": "application/json"}
         timeout = float(settings.SIRENE_TIMEOUT)
         # A web request waits at most this long for INSEE, whatever happens.
-        deadline = time.monotonic() + 2 * timeout + 2
+        deadline = _clock() + 2 * timeout + 2
         problem = ""
         with requests.Session() as session:
             for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -210,8 +212,8 @@ class InseeBackend:
                 if attempt > 1:
                     stats["retries"] += 1
                 retry_after: float | None = None
-                request_timeout = max(min(timeout, deadline - time.monotonic()), 0.1)
-                started = time.monotonic()
+                request_timeout = max(min(timeout, deadline - _clock()), 0.1)
+                started = _clock()
                 try:
                     response = session.get(
                         url, headers=headers, timeout=request_timeout, allow_redirects=False
@@ -222,7 +224,7 @@ class InseeBackend:
                         "sirene GET /siret/%s -> %s after %.0f ms (attempt %d)",
                         siret,
                         problem,
-                        (time.monotonic() - started) * 1000,
+                        (_clock() - started) * 1000,
                         attempt,
                     )
                 except requests.RequestException as exc:
@@ -234,7 +236,7 @@ class InseeBackend:
                         "sirene GET /siret/%s -> %d in %.0f ms (attempt %d)",
                         siret,
                         status,
-                        (time.monotonic() - started) * 1000,
+                        (_clock() - started) * 1000,
                         attempt,
                     )
                     if status not in RETRYABLE_STATUSES:
@@ -251,7 +253,7 @@ class InseeBackend:
                     if retry_after > MAX_RETRY_AFTER:
                         break
                     delay = max(delay, retry_after)
-                if deadline - time.monotonic() - delay < min(timeout, 1.0):
+                if deadline - _clock() - delay < min(timeout, 1.0):
                     break  # no time left for a useful attempt
                 _sleep(delay)
         raise SireneUnavailable(f"INSEE unavailable for {siret}: {problem}")

@@ -216,8 +216,10 @@ _PREPOSITIONS = frozenset({"de", "du", "des", "aux", "au", "en", "sur", "sous", 
 _KEEP_UPPER = frozenset(
     {"BP", "CS", "TSA", "CEDEX", "ZA", "ZAC", "ZAE", "ZI", "ZAL", "ZUP", "RN", "RD", "CD", "CHU"}
 )
+# Kings and popes in street names ("Place Louis XIV"); single letters are left alone.
 _ROMAN_NUMERALS = frozenset(
-    "II III IV VI VII VIII IX XI XII XIII XIV XV XVI XVII XVIII XIX XX XXI XXII XXIII".split()
+    {"II", "III", "IV", "VI", "VII", "VIII", "IX", "XI", "XII", "XIII", "XIV", "XV", "XVI"}
+    | {"XVII", "XVIII", "XIX", "XX", "XXI", "XXII", "XXIII"}
 )
 _WORD_SEPARATORS = re.compile(r"([\s\-'’]+)")
 _APOSTROPHES = ("'", "’")
@@ -313,8 +315,10 @@ def french_title(text: str, *, capitalise_first: bool = True) -> str:
             lower in _SMALL_WORDS or (lower in {"l", "d"} and following.startswith(_APOSTROPHES))
         ):
             result.append(lower)
-        elif first and not capitalise_first and (
-            lower in _PREPOSITIONS or (lower == "d" and following.startswith(_APOSTROPHES))
+        elif (
+            first
+            and not capitalise_first
+            and (lower in _PREPOSITIONS or (lower == "d" and following.startswith(_APOSTROPHES)))
         ):
             # Right after a street type only a preposition is lower-case: "Rue de la Paix",
             # but "Rue La Fayette" and "Lieu-dit Les Grands Champs" are names.
@@ -325,7 +329,7 @@ def french_title(text: str, *, capitalise_first: bool = True) -> str:
 
 
 def city_without_arrondissement(city: str) -> str:
-    """'PARIS 11' -> 'PARIS', 'LYON 3E' -> 'LYON', 'MARSEILLE 8' -> 'MARSEILLE'; others unchanged."""
+    """ "PARIS 11" -> "PARIS", "LYON 3E" -> "LYON", "MARSEILLE 8" -> "MARSEILLE"; others as is."""
     match = _ARRONDISSEMENT.match(city.strip())
     return match.group(1) if match else city
 
@@ -406,9 +410,7 @@ def _person_name(unite_legale: dict) -> str:
     last_name = _text(unite_legale, "nomUsageUniteLegale") or _text(unite_legale, "nomUniteLegale")
     # Capitalise every part of a person's name, particles included ("Le Guen", "De Gaulle"):
     # unlike street names, there is no safe rule for particles in surnames.
-    return " ".join(
-        _capitalise_name(part) for part in (first_name, last_name) if part
-    )
+    return " ".join(_capitalise_name(part) for part in (first_name, last_name) if part)
 
 
 def _capitalise_name(name: str) -> str:

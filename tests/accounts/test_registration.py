@@ -1,5 +1,7 @@
 """Registration steps 1 to 3, through the views, against the INSEE stub."""
 
+import re
+
 import pytest
 from django.contrib.auth.hashers import is_password_usable
 
@@ -9,6 +11,13 @@ from tests import journey
 from tests.factories import MembershipFactory, StructureFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def _input_tag(page: str, element_id: str) -> str:
+    """The whole <input …> tag carrying this id."""
+    match = re.search(rf'<input[^>]*id="{element_id}"[^>]*>', page)
+    assert match, element_id
+    return match.group(0)
 
 
 def test_home_shows_both_blocks(client):
@@ -47,7 +56,7 @@ def test_step1_email_is_normalised(client):
 
 
 def test_step1_accepts_spaces_and_dots_in_siret(client):
-    """"526 018 155.90833" is the same SIRET as its 14 digits."""
+    """ "526 018 155.90833" is the same SIRET as its 14 digits."""
     response = journey.step1(client, "a@example.org", "526 018 155.908-33")
     assert response.status_code == 302
     assert client.session["registration"]["siret"] == journey.COMPANY_SIRET
@@ -81,10 +90,7 @@ def test_not_public_goes_to_step2_with_box_ticked_and_empty_fields(client):
     """INSEE's 403 leads to step 2 with "INSEE not diffusible" ticked and nothing filled in."""
     journey.step1(client, "a@example.org", journey.NOT_PUBLIC_SIRET)
     page = client.get("/register/details/").content.decode()
-    assert 'name="non_diffusible" id="id_non_diffusible" checked' in page or (
-        'id="id_non_diffusible"' in page and "checked" in page.split('id="id_non_diffusible"')[0][-200:]
-        or "checked" in page.split('id="id_non_diffusible"')[1][:50]
-    )
+    assert "checked" in _input_tag(page, "id_non_diffusible")
     assert 'name="company_name"' in page
     assert 'id="address-fields" data-masked-by="id_non_diffusible" hidden' in page
 
@@ -102,7 +108,7 @@ def test_unavailable_gives_editable_empty_step2_and_unverified_structure(client)
     journey.step1(client, "a@example.org", journey.UNAVAILABLE_SIRET)
     page = client.get("/register/details/").content.decode()
     assert "could not be reached" in page
-    assert 'name="company_name" maxlength="255" autocomplete="organization" required id="id_company_name"' in page or 'value=""' not in page
+    assert "value=" not in _input_tag(page, "id_company_name")
     journey.step2(client)
     journey.step3(client)
     structure = Structure.objects.get(siret=journey.UNAVAILABLE_SIRET)
@@ -197,7 +203,8 @@ def test_step3_shows_the_catalogue_as_switches(client):
     assert "Welcome Ateliers du Pont Neuf" in page
     assert "a@example.org is being created" in page
     assert page.count('role="switch"') == 9
-    assert 'value="issued-invoices" id="area-issued-invoices"\n                 aria-labelledby="area-name-issued-invoices"' in page
+    assert 'aria-labelledby="area-name-issued-invoices"' in page
+    assert '<th scope="row" id="area-name-issued-invoices">Issued invoices</th>' in page
     issued = page.split('id="area-issued-invoices"')[1].split(">")[0]
     assert "checked" in issued
     sent = page.split('id="area-sent-requests"')[1].split(">")[0]
@@ -293,7 +300,7 @@ def test_registering_again_before_activation_sends_a_new_link(client):
 
 
 def test_resend_is_throttled_and_neutral(client):
-    """"Send me a new link": a new token at most once a minute, same message every time."""
+    """ "Send me a new link": a new token at most once a minute, same message every time."""
     journey.register(client, "resend@example.org")
     first = client.post("/register/resend/", follow=True).content.decode()
     second = client.post("/register/resend/", follow=True).content.decode()

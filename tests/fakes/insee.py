@@ -11,8 +11,8 @@ In tests:
 
 For a benchmark, from the command line (Ctrl-C prints what it served):
 
-    python -m tests.fakes.insee --port 8123 --stub-file structures/sirene/sample_establishments.json \
-        --quota 30 --api-key bench-key
+    python -m tests.fakes.insee --port 8123 --quota 30 --api-key bench-key \
+        --stub-file structures/sirene/sample_establishments.json
 
 Behaviour, in this order for each `GET .../siret/<siret>` (any path prefix is accepted, so
 SIRENE_API_URL may end with /api-sirene/3.11):
@@ -29,6 +29,7 @@ SIRENE_API_URL may end with /api-sirene/3.11):
 import argparse
 import json
 import math
+import signal
 import sys
 import threading
 import time
@@ -141,7 +142,10 @@ class FakeInsee:
         self._server = _Server(self._address, _Handler)
         self._server.fake = self
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="fake-insee", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fake-insee",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -304,17 +308,23 @@ def main(argv: list[str] | None = None) -> None:
         port=options.port,
         verbose=options.verbose,
     ).start()
+    stopping = threading.Event()
+    # Ctrl-C or a plain `kill` (what a benchmark script sends) both end it cleanly; SIGINT is
+    # set explicitly because a background job inherits it ignored.
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stopping.set())
     quota = f"{options.quota}/min" if options.quota else "none"
-    print(f"Fake INSEE on {fake.url} ({len(fake.bodies)} SIRETs, quota {quota}). Ctrl-C stops.")
+    print(
+        f"Fake INSEE on {fake.url} ({len(fake.bodies)} SIRETs, quota {quota}). Ctrl-C stops.",
+        flush=True,
+    )
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
+        while not stopping.wait(1):
+            pass
     finally:
         fake.stop()
         counts = ", ".join(f"{status}: {n}" for status, n in sorted(fake.status_counts().items()))
-        print(f"\n{fake.count()} requests served ({counts or 'none'}).")
+        print(f"{fake.count()} requests served ({counts or 'none'}).", flush=True)
 
 
 if __name__ == "__main__":

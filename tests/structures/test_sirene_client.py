@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 from django.core.cache import cache, caches
 from django.core.exceptions import ImproperlyConfigured
 from stdnum import luhn
@@ -197,9 +198,11 @@ def test_duplicate_redirect_is_not_followed(insee):
 def test_refused_key_is_unavailable_logged_and_not_retried(settings, insee, caplog):
     """401: SireneUnavailable after one request, with an error in the log."""
     settings.SIRENE_API_KEY = "wrong-key"
-    with caplog.at_level(logging.ERROR, logger="structures.sirene"):
-        with pytest.raises(SireneUnavailable):
-            lookup_establishment(HEAD_OFFICE)
+    with (
+        caplog.at_level(logging.ERROR, logger="structures.sirene"),
+        pytest.raises(SireneUnavailable),
+    ):
+        lookup_establishment(HEAD_OFFICE)
     assert insee.count() == 1
     assert insee.requests[0].status == 401
     assert any("401" in record.getMessage() for record in caplog.records)
@@ -269,37 +272,33 @@ def test_timeouts_are_retried_within_the_time_budget(settings, insee):
     assert elapsed < 2 * 0.2 + 2
 
 
-def test_default_timeout_budget_stops_before_a_useless_third_attempt(settings, insee, delays):
-    """With the default 5 s timeout, two timeouts and the backoff leave no time for a third."""
+def test_default_timeout_budget_stops_before_a_useless_third_attempt(settings, monkeypatch):
+    """With the default 5 s timeout, two timeouts and a backoff leave no room for a third try."""
+    settings.SIRENE_BACKEND = "insee"
+    settings.SIRENE_API_URL = "http://insee.invalid"
+    settings.SIRENE_API_KEY = API_KEY
     settings.SIRENE_TIMEOUT = 5.0
-    clock = iter([0.0, 0.0, 5.0, 5.5, 5.5, 10.5, 10.5, 11.5, 11.5, 11.5])
-    timeline = {"now": 0.0}
+    now = [0.0]
+    waits: list[float] = []
+    timeouts: list[float] = []
 
-    def fake_monotonic() -> float:
-        timeline["now"] = next(clock, timeline["now"])
-        return timeline["now"]
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
 
-    def fake_get(self, url, **kwargs):
-        import requests
-
-        assert kwargs["timeout"] <= 5.0
+    def silent_insee(self, url, *, timeout, **kwargs):
+        timeouts.append(timeout)
+        now[0] += timeout
         raise requests.Timeout("simulated")
 
-    import requests
-
-    client_time = client.time
-    monkeypatch_targets = (client_time, "monotonic", fake_monotonic)
-    original = getattr(*monkeypatch_targets[:2])
-    original_get = requests.Session.get
-    try:
-        client_time.monotonic = fake_monotonic
-        requests.Session.get = fake_get
-        with pytest.raises(SireneUnavailable):
-            lookup_establishment(HEAD_OFFICE)
-    finally:
-        client_time.monotonic = original
-        requests.Session.get = original_get
-    assert delays == [0.5]  # second attempt, then no third: 12 s budget almost spent
+    monkeypatch.setattr(client, "_clock", lambda: now[0])
+    monkeypatch.setattr(client, "_sleep", sleep)
+    monkeypatch.setattr(requests.Session, "get", silent_insee)
+    with pytest.raises(SireneUnavailable):
+        lookup_establishment(HEAD_OFFICE)
+    assert timeouts == [5.0, 5.0]
+    assert waits == [0.5]
+    assert now[0] <= 2 * 5.0 + 2
 
 
 def test_connection_refused_is_retried_then_unavailable(settings, delays):

@@ -134,9 +134,9 @@ def test_partially_diffusible_has_no_nd_anywhere():
     # What INSEE still shows is kept.
     assert (establishment.postal_code, establishment.city) == ("33000", "Bordeaux")
     assert establishment.raw["etablissement"]["uniteLegale"]["nomUniteLegale"] is None
-    assert establishment.raw["etablissement"]["adresseEtablissement"]["codePostalEtablissement"] == (
-        "33000"
-    )
+    assert establishment.raw["etablissement"]["adresseEtablissement"][
+        "codePostalEtablissement"
+    ] == ("33000")
 
 
 def test_nd_company_name_falls_back_to_the_sign():
@@ -249,7 +249,7 @@ def test_la_poste_establishment():
 
 
 def test_paris_arrondissement_and_number_range():
-    """"PARIS 11" becomes "Paris"; a number range "47-49" is kept."""
+    """ "PARIS 11" becomes "Paris"; a number range "47-49" is kept."""
     establishment = parse(PARIS)
     assert (establishment.postal_code, establishment.city) == ("75011", "Paris")
     assert establishment.address_line == "47-49 Boulevard Voltaire"

@@ -5,48 +5,91 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('structures', '0001_initial'),
+        ("structures", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WorkArea',
+            name="WorkArea",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(unique=True, verbose_name='code')),
-                ('name_en', models.CharField(max_length=120, verbose_name='name (English)')),
-                ('name_fr', models.CharField(max_length=120, verbose_name='name (French)')),
-                ('description_en', models.CharField(max_length=300, verbose_name='description (English)')),
-                ('description_fr', models.CharField(max_length=300, verbose_name='description (French)')),
-                ('restriction_en', models.CharField(blank=True, max_length=300, verbose_name='restriction note (English)')),
-                ('restriction_fr', models.CharField(blank=True, max_length=300, verbose_name='restriction note (French)')),
-                ('on_by_default', models.BooleanField(default=False, verbose_name='on by default')),
-                ('always_on', models.BooleanField(default=False, verbose_name='always on')),
-                ('is_available', models.BooleanField(default=True, verbose_name='available')),
-                ('order', models.PositiveSmallIntegerField(default=100, verbose_name='order')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(unique=True, verbose_name="code")),
+                ("name_en", models.CharField(max_length=120, verbose_name="name (English)")),
+                ("name_fr", models.CharField(max_length=120, verbose_name="name (French)")),
+                (
+                    "description_en",
+                    models.CharField(max_length=300, verbose_name="description (English)"),
+                ),
+                (
+                    "description_fr",
+                    models.CharField(max_length=300, verbose_name="description (French)"),
+                ),
+                (
+                    "restriction_en",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="restriction note (English)"
+                    ),
+                ),
+                (
+                    "restriction_fr",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="restriction note (French)"
+                    ),
+                ),
+                ("on_by_default", models.BooleanField(default=False, verbose_name="on by default")),
+                ("always_on", models.BooleanField(default=False, verbose_name="always on")),
+                ("is_available", models.BooleanField(default=True, verbose_name="available")),
+                ("order", models.PositiveSmallIntegerField(default=100, verbose_name="order")),
             ],
             options={
-                'verbose_name': 'work area',
-                'verbose_name_plural': 'work areas',
-                'ordering': ['order', 'code'],
+                "verbose_name": "work area",
+                "verbose_name_plural": "work areas",
+                "ordering": ["order", "code"],
             },
         ),
         migrations.CreateModel(
-            name='AreaAssignment',
+            name="AreaAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='area_assignments', to='structures.membership')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='workareas.workarea')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="area_assignments",
+                        to="structures.membership",
+                    ),
+                ),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to="workareas.workarea",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'work area of a member',
-                'verbose_name_plural': 'work areas of members',
-                'constraints': [models.UniqueConstraint(fields=('membership', 'area'), name='area_assignment_unique')],
+                "verbose_name": "work area of a member",
+                "verbose_name_plural": "work areas of members",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("membership", "area"), name="area_assignment_unique"
+                    )
+                ],
             },
         ),
     ]
