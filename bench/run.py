@@ -87,6 +87,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         options.load_seconds = min(options.load_seconds, 20.0)
         options.burst_count = min(options.burst_count, 60)
         options.burst_seconds = min(options.burst_seconds, 20.0)
+    if options.profile:
+        options.worker_class = "sync"  # one request per process: profiles without thread noise
     options.scenarios = [name.strip() for name in options.scenarios.split(",") if name.strip()]
     unknown = set(options.scenarios) - set(SCENARIOS)
     if unknown:

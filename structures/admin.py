@@ -34,6 +34,9 @@ class InseeVerifiedFilter(admin.SimpleListFilter):
 
 
 class StructureAdminForm(forms.ModelForm):
+    # Longer than 14: a SIRET is often pasted with spaces or dots, removed by clean_siret.
+    siret = forms.CharField(label=_("SIRET"), max_length=40)
+
     class Meta:
         model = Structure
         fields = (
@@ -66,7 +69,8 @@ class MembershipInline(admin.TabularInline):
     ordering = ("created_at",)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("user")
+        # str(membership), shown on each row, names the user and the structure.
+        return super().get_queryset(request).select_related("user", "structure")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -227,9 +231,6 @@ class MembershipAdmin(admin.ModelAdmin):
         "decision_reason",
     )
     readonly_fields = ("created_at", "requested_at", "decided_at", "decided_by", "decision_reason")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("decided_by")
 
 
 class JoinRequestStatusFilter(admin.SimpleListFilter):

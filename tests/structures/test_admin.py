@@ -116,9 +116,7 @@ def test_structure_filters(admin_client):
     )
     assert _listed(admin_client.get(STRUCTURES, {"verified": "yes"})) == {verified.pk}
     assert _listed(admin_client.get(STRUCTURES, {"verified": "no"})) == {pending.pk}
-    assert _listed(admin_client.get(STRUCTURES, {"verification__exact": "pending"})) == {
-        pending.pk
-    }
+    assert _listed(admin_client.get(STRUCTURES, {"verification__exact": "pending"})) == {pending.pk}
     assert _listed(admin_client.get(STRUCTURES, {"non_diffusible__exact": "1"})) == {pending.pk}
     today = timezone.localdate()
     past_week = {
@@ -182,7 +180,7 @@ def test_structure_change_page_query_count(admin_client, django_assert_max_num_q
 
 
 def test_refresh_from_insee(admin_client, admin_user):
-    """"Refresh from INSEE" checks the selected structures, least recently checked first, stops
+    """ "Refresh from INSEE" checks the selected structures, least recently checked first, stops
     when INSEE is unavailable, reports the counts and audits each check."""
     verified = StructureFactory(siret=KNOWN_SIRET, verification=Structure.Verification.PENDING)
     unknown = StructureFactory(verification=Structure.Verification.PENDING)
@@ -251,9 +249,7 @@ def test_membership_filters_on_role_and_status(admin_client):
     assert _listed(admin_client.get(MEMBERSHIPS, {"role__exact": "primary_manager"})) == {
         manager.pk
     }
-    assert _listed(admin_client.get(MEMBERSHIPS, {"status__exact": "requested"})) == {
-        request.pk
-    }
+    assert _listed(admin_client.get(MEMBERSHIPS, {"status__exact": "requested"})) == {request.pk}
 
 
 def test_membership_changelist_query_count(admin_client, django_assert_max_num_queries):
@@ -275,9 +271,7 @@ def test_join_requests_lists_only_requested_and_refused(admin_client):
     MembershipFactory(status=Membership.Status.AWAITING_ACTIVATION, user__active=False)
     assert _listed(admin_client.get(JOIN_REQUESTS)) == {requested.pk, refused.pk}
     assert _listed(admin_client.get(JOIN_REQUESTS, {"status": "refused"})) == {refused.pk}
-    assert _listed(admin_client.get(JOIN_REQUESTS, {"q": requested.user.email})) == {
-        requested.pk
-    }
+    assert _listed(admin_client.get(JOIN_REQUESTS, {"q": requested.user.email})) == {requested.pk}
 
 
 def test_join_request_page_is_read_only(admin_client):
@@ -291,7 +285,7 @@ def test_join_request_page_is_read_only(admin_client):
 
 
 def test_approve_join_requests(admin_client, admin_user, mailoutbox):
-    """"Approve" makes the requester an active member through the service, mails them as the
+    """ "Approve" makes the requester an active member through the service, mails them as the
     site does, skips requests already decided and audits each approval."""
     manager = MembershipFactory(primary_manager=True, user__active=False)
     request = MembershipFactory(
@@ -324,7 +318,7 @@ def test_approve_join_requests(admin_client, admin_user, mailoutbox):
 
 
 def test_refuse_join_requests(admin_client, admin_user, django_capture_on_commit_callbacks):
-    """"Refuse" refuses the request through the service, queues the requester's mail after
+    """ "Refuse" refuses the request through the service, queues the requester's mail after
     commit and audits the refusal."""
     request = MembershipFactory(requested=True, user__active=False)
 

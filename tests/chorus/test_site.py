@@ -1,0 +1,147 @@
+"""Health check, security headers, error pages, the Mailbox page."""
+
+import pytest
+from django.core.mail import EmailMessage
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_ok(client):
+    """The database and the cache answer: 200 with both checks ok."""
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "cache": "ok"},
+        "failed": [],
+    }
+
+
+def test_healthz_cache_down(client, settings):
+    """A cache that does not answer gives 503 naming the cache."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5},
+        }
+    }
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["failed"] == ["cache"]
+
+
+def test_healthz_database_down(client, monkeypatch):
+    """A database that does not answer gives 503 naming the database."""
+    from django.db import OperationalError, connection
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", refuse)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["failed"] == ["database"]
+
+
+def test_healthz_database_down_for_real(tmp_path):
+    """Pointed at a PostgreSQL port where nothing listens, healthz answers 503."""
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "import django, json; django.setup();"
+        "from django.test import Client;"
+        "r = Client().get('/healthz', HTTP_HOST='localhost');"
+        "print(r.status_code, json.dumps(r.json()))"
+    )
+    env = dict(
+        os.environ,
+        DATABASE_URL="postgres://postgres@127.0.0.1:1/none",
+        DJANGO_SETTINGS_MODULE="chorus.settings",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.startswith("503"), result.stderr
+    assert '"database": "failed"' in result.stdout
+
+
+def test_security_headers(client):
+    """A page carries the CSP without unsafe-inline scripts, nosniff, DENY and the referrer
+    policy."""
+    response = client.get("/")
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert "frame-ancestors 'none'" in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_cookies_are_httponly_and_samesite(client):
+    """The CSRF cookie set by a form page is HttpOnly and SameSite=Lax."""
+    response = client.get("/")
+    cookie = response.cookies["csrftoken"]
+    assert cookie["httponly"]
+    assert cookie["samesite"] == "Lax"
+
+
+def test_custom_404_in_site_layout(client):
+    """An unknown address shows our page, with a way back home."""
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "Page not found" in page and 'href="/"' in page and "skip-link" in page
+
+
+def test_csrf_failure_page(db):
+    """A form posted without its token gets the site's 403 page."""
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post("/register/", {"email": "a@b.fr"})
+    assert response.status_code == 403
+    assert "This form has expired" in response.content.decode()
+
+
+def test_base_layout_is_accessible(client):
+    """Landmarks, skip link, language switch and the help link are on every page."""
+    page = client.get("/").content.decode()
+    assert '<html lang="en">' in page
+    assert 'class="skip-link" href="#main"' in page
+    assert 'role="banner"' in page and 'role="contentinfo"' in page and '<main id="main"' in page
+    assert 'value="fr" lang="fr"' in page
+    assert "Need help? Ask a question" in page
+    assert "<script src=" in page and "<script>" not in page
+
+
+def test_french_is_served(client):
+    """Choosing French switches the page language."""
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+    page = client.get("/").content.decode()
+    assert '<html lang="fr">' in page
+    assert "Nouveau sur Chorus Pro ?" in page
+
+
+def test_mailbox_is_404_without_debug(client):
+    """The Mailbox page does not exist in production."""
+    assert client.get("/mailbox/").status_code == 404
+
+
+def test_mailbox_lists_mails_with_clickable_links(client, settings, tmp_path):
+    """With DEBUG on, mails written by the local backend are listed, links clickable."""
+    settings.DEBUG = True
+    settings.EMAIL_BACKEND = "accounts.mailbox.LocalMailboxBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    EmailMessage(
+        "Activate your Chorus Pro account",
+        "Open http://127.0.0.1:8000/activate/abc123/ now.\n<script>alert(1)</script>",
+        "no-reply@localhost",
+        ["claire@example.org"],
+    ).send()
+    page = client.get("/mailbox/").content.decode()
+    assert "Activate your Chorus Pro account" in page
+    assert '<a href="http://127.0.0.1:8000/activate/abc123/">' in page
+    assert "<script>alert(1)</script>" not in page

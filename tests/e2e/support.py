@@ -1,0 +1,191 @@
+"""Helpers of the browser suite: marks, mails read from the SMTP server, keyboard focus,
+screenshots and the axe-core audit."""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import Page, expect
+
+from tests.services import wait_for
+
+REPO = Path(__file__).resolve().parents[2]
+RESULTS = REPO / "test-results" / "e2e"
+AXE_PREFIX = REPO / ".cache" / "axe"
+AXE_FILE = AXE_PREFIX / "node_modules" / "axe-core" / "axe.min.js"
+
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+# Every browser module carries these: it needs Debian's chromium and starts a Celery worker.
+MARKS = [
+    pytest.mark.e2e,
+    pytest.mark.worker,
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="Debian's chromium is not installed (apt-get install chromium): "
+        "the browser suite drives it through Playwright and never downloads a browser",
+    ),
+]
+
+PASSWORD = "Factur3s-Publiques!"
+ANSWER = "Médor le chien"
+ACTIVATION_LINK = re.compile(r"https?://[^\s\"<>]+/activate/[A-Za-z0-9_\-]+/")
+
+
+def mails_to(smtp_server, address: str) -> list:
+    return smtp_server.handler.to(address)
+
+
+def wait_for_mail(smtp_server, address: str, count: int = 1, timeout: float = 30.0):
+    """The `count`-th mail received by the SMTP server for this address (1-based)."""
+    assert wait_for(lambda: len(mails_to(smtp_server, address)) >= count, timeout=timeout), (
+        f"mail #{count} to {address} never reached the SMTP server; it holds "
+        f"{[(m['to'], m['message']['Subject']) for m in smtp_server.messages]}"
+    )
+    return mails_to(smtp_server, address)[count - 1]
+
+
+def text_of(message) -> str:
+    return message.get_body(("plain",)).get_content()
+
+
+def activation_link_in(message) -> str:
+    match = ACTIVATION_LINK.search(text_of(message))
+    assert match, text_of(message)
+    link = match.group(0)
+    assert link.startswith(settings.SITE_URL + "/"), (link, settings.SITE_URL)
+    return link
+
+
+def focused(page: Page) -> dict:
+    """What has the keyboard focus: tag, id, name, role, type and text."""
+    return page.evaluate(
+        """() => {
+            const el = document.activeElement;
+            return el ? {tag: el.tagName.toLowerCase(), id: el.id, name: el.getAttribute('name'),
+                         role: el.getAttribute('role'), type: el.getAttribute('type'),
+                         text: (el.innerText || el.value || '').trim().slice(0, 80)} : {};
+        }"""
+    )
+
+
+def tab_to(page: Page, selector: str, *, backwards: bool = False, limit: int = 60) -> None:
+    """Press Tab (Shift+Tab) until the element matching `selector` has the focus."""
+    key = "Shift+Tab" if backwards else "Tab"
+    seen = []
+    for _ in range(limit):
+        if page.evaluate("s => document.activeElement?.matches(s) ?? false", selector):
+            return
+        page.keyboard.press(key)
+        seen.append(focused(page))
+    raise AssertionError(f"{key} never reached {selector}; focus went through {seen}")
+
+
+class Screenshots:
+    """test-results/e2e/<test-name>/NN-step.png, numbered in the order of the journey."""
+
+    def __init__(self, page: Page, test_name: str):
+        self.page = page
+        self.directory = RESULTS / re.sub(r"[^A-Za-z0-9_.-]+", "-", test_name).strip("-")
+        shutil.rmtree(self.directory, ignore_errors=True)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.count = 0
+
+    def __call__(self, step: str, page: Page | None = None) -> Path:
+        self.count += 1
+        slug = re.sub(r"[^a-z0-9]+", "-", step.lower()).strip("-")
+        path = self.directory / f"{self.count:02d}-{slug}.png"
+        (page or self.page).screenshot(path=str(path), full_page=True)
+        return path
+
+
+class AxeAudit:
+    """Runs axe-core on the current page and keeps the serious and critical violations.
+
+    axe is evaluated through the DevTools protocol: the site's Content-Security-Policy refuses
+    inline scripts, so add_script_tag (which inlines the file) would be blocked."""
+
+    IMPACTS = ("serious", "critical")
+
+    def __init__(self, source: str):
+        self.source = source
+        self.pages: list[str] = []
+        self.findings: list[str] = []
+
+    def check(self, page: Page, label: str) -> list[dict]:
+        page.wait_for_load_state("load")
+        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+            page.evaluate(self.source)
+        result = page.evaluate(
+            "() => axe.run(document, {resultTypes: ['violations']})"
+            ".then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+            " helpUrl: v.helpUrl, targets: v.nodes.map(n => n.target.join(' ')).slice(0, 8)})))"
+        )
+        serious = [v for v in result if v["impact"] in self.IMPACTS]
+        self.pages.append(f"{label} ({page.url})")
+        for v in serious:
+            self.findings.append(
+                f"{label} {page.url}: [{v['impact']}] {v['id']}: {v['help']} "
+                f"({v['helpUrl']}) on {v['targets']}"
+            )
+        return serious
+
+    def assert_clean(self) -> None:
+        assert not self.findings, (
+            "axe-core found serious or critical violations:\n  "
+            + "\n  ".join(self.findings)
+            + f"\n(pages audited: {len(self.pages)})"
+        )
+
+
+# -- The journey, as a person does it, by accessible names (English pages) ----------------
+
+
+def start_registration(page: Page, base_url: str, email: str, siret: str) -> None:
+    """Step 1 on the home page."""
+    page.goto(base_url + "/")
+    new = page.get_by_role("region", name="New on Chorus Pro?")
+    new.get_by_label("Login email").fill(email)
+    new.get_by_label("Company registration number").fill(siret)
+    new.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Personal information and structure")
+
+
+def fill_person(page: Page, first_name: str, last_name: str) -> None:
+    page.get_by_label("First name").fill(first_name)
+    page.get_by_label("Last name").fill(last_name)
+
+
+def validate_step(page: Page) -> None:
+    page.get_by_role("button", name="Validate").click()
+
+
+def activate(page: Page, link: str, *, password: str = PASSWORD, answer: str = ANSWER) -> None:
+    """The page the mail's link opens: password, secret question, Validate."""
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("User account activation")
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_label("Confirmation").fill(password)
+    page.get_by_label("Secret question").select_option(label="What was the name of your first pet?")
+    page.get_by_label("Answer", exact=True).fill(answer)
+    validate_step(page)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Your account has been activated")
+
+
+def log_in(page: Page, base_url: str, email: str, password: str = PASSWORD) -> None:
+    page.goto(base_url + "/login/")
+    page.get_by_label("Login email").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("main").get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(base_url + "/dashboard/")
