@@ -40,6 +40,27 @@ def record_admin_action(
     )
 
 
+class AuditedDeleteMixin:
+    """Deleting from the admin, on the delete page or with "Delete selected", is audited too."""
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            _record_deletion(request, obj)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                _record_deletion(request, obj)
+            super().delete_queryset(request, queryset)
+
+
+def _record_deletion(request, obj):
+    # A deleted user cannot be linked to the event: their address is kept instead.
+    email = obj.email if isinstance(obj, User) else ""
+    record_admin_action(request, action="delete", obj=obj, email=email)
+
+
 def pretty_json(value):
     """A JSON document indented in a <pre>, escaped, for read-only admin fields."""
     if value in (None, "", {}, []):
@@ -73,7 +94,7 @@ class UserChangeForm(auth_forms.UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(auth_admin.UserAdmin):
+class UserAdmin(AuditedDeleteMixin, auth_admin.UserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     fieldsets = (
@@ -216,7 +237,7 @@ def _hide_link_secrets(email: OutgoingEmail, text: str) -> str:
 
 
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(admin.ModelAdmin):
+class OutgoingEmailAdmin(AuditedDeleteMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "status",

@@ -71,6 +71,7 @@ def page_table(samples: list[list], duration: float) -> dict[str, dict]:
             "sql_p50": percentile(sql, 50),
             "sql_max": max(sql) if sql else None,
             "app_p50_ms": percentile(app, 50),
+            "app_p95_ms": percentile(app, 95),
             "db_p50_ms": percentile([s[DB] for s in ok if s[DB] is not None], 50),
             "hash_share": (
                 sum(h for h, _ in hashed) / sum(a for _, a in hashed) if hashed else None

@@ -135,6 +135,7 @@ class Bench:
             "--loglevel", "WARNING",
             "--exit-code-on-error", "0",
         ]  # fmt: skip
+        load_before = os.getloadavg()[0]
         server_cpu = self.stack.process_tree_cpu("gunicorn")
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.monotonic()
@@ -154,7 +155,14 @@ class Bench:
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         client = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
         server = self.stack.process_tree_cpu("gunicorn") - server_cpu
-        cpu = {"client_cores": client / wall, "server_cores": server / wall, "wall_s": wall}
+        cpu = {
+            "client_cores": client / wall,
+            "server_cores": server / wall,
+            "wall_s": wall,
+            # Others' work on the machine shows here: the figures are only as quiet as it was.
+            "load_before": load_before,
+            "load_after": os.getloadavg()[0],
+        }
         if not out.exists():
             raise RuntimeError(f"locust wrote no samples: see {self.workdir}/locust-{name}.log")
         data = json.loads(out.read_text())
@@ -171,11 +179,15 @@ class Bench:
             "calls": len(requests),
             "answered_429": sum(1 for request in requests if request.status == 429),
             "refused_by_limiter": refusals,
+            "limit_in_use": self.stack.limiter_slots_taken(),
         }
 
-    @staticmethod
-    def insee_diff(before: dict, after: dict) -> dict:
-        return {key: after[key] - before[key] for key in before}
+    def insee_diff(self, before: dict) -> dict:
+        after = self.insee_snapshot()
+        diff = {key: after[key] - before[key] for key in before}
+        diff["limit_in_use_at_start"] = before["limit_in_use"]
+        del diff["limit_in_use"]
+        return diff
 
     def verification(self, name: str) -> dict:
         rows = self.stack.query(
@@ -230,7 +242,7 @@ class Bench:
             users=users,
             cpu=cpu,
             mail=self.mails(name),
-            insee=self.insee_diff(before, self.insee_snapshot()),
+            insee=self.insee_diff(before),
             structures=self.verification(name),
         )
         return result
@@ -258,7 +270,7 @@ class Bench:
             "errors": figures.errors(samples),
             "cpu": cpu,
             "mail": self.mails("burst", wait=30.0),
-            "insee": self.insee_diff(before, self.insee_snapshot()),
+            "insee": self.insee_diff(before),
             "structures": self.verification("burst"),
         }
 
@@ -404,9 +416,8 @@ def print_report(report: dict) -> None:
         )
         print(
             f"  floor GET /healthz: {capacity['floor_rps']:.0f} req/s "
-            f"(first {capacity['floor_first_rps']:.0f}, last {capacity['floor_last_rps']:.0f}); "
-            f"client used {capacity['cpu']['client_cores']:.2f} cores, "
-            f"server {capacity['cpu']['server_cores']:.2f}"
+            f"(first {capacity['floor_first_rps']:.0f}, last {capacity['floor_last_rps']:.0f}). "
+            + _cpu(capacity["cpu"])
         )
         print(f"  {'page':<26}{'req/s':>8}{'x floor':>9}{'p50':>7}{'p95':>7}{'SQL':>5}{'err':>5}")
         for page in capacity["pages"]:
@@ -425,10 +436,9 @@ def print_report(report: dict) -> None:
             f"Journeys {label}: {scenario['users']} users for {scenario['duration_s']:.0f} s: "
             f"{scenario['journeys']} journeys, {_num(scenario['journeys_per_s'], '.2f')}/s "
             f"(p50 {_num(scenario['journey_p50_s'])} s each), "
-            f"{_num(scenario['requests_per_s'])} req/s, {scenario['errors']['count']} errors; "
-            f"client {scenario['cpu']['client_cores']:.2f} cores, "
-            f"server {scenario['cpu']['server_cores']:.2f}"
+            f"{_num(scenario['requests_per_s'])} req/s, {scenario['errors']['count']} errors"
         )
+        print("  " + _cpu(scenario["cpu"]))
         _print_pages(scenario["pages"], capacity)
         _print_mail_insee(scenario)
         for message, count in scenario["errors"]["messages"].items():
@@ -442,6 +452,7 @@ def print_report(report: dict) -> None:
             f"{burst['duration_s']:.0f} s (p95 {burst['registration_p95_s']:.2f} s each), "
             f"{burst['errors']['count']} errors"
         )
+        print("  " + _cpu(burst["cpu"]))
         _print_mail_insee(burst)
         for message, count in burst["errors"]["messages"].items():
             print(f"  error x{count}: {message}")
@@ -453,17 +464,25 @@ def print_report(report: dict) -> None:
     print()
 
 
+def _cpu(cpu: dict) -> str:
+    return (
+        f"CPU: server {cpu['server_cores']:.2f} cores, client {cpu['client_cores']:.2f}; "
+        f"machine load average {cpu['load_before']:.1f} -> {cpu['load_after']:.1f}"
+    )
+
+
 def _print_pages(pages: dict, capacity: dict | None) -> None:
     print(
         f"  {'page':<26}{'n':>6}{'req/s':>7}{'p50':>6}{'p95':>6}{'p99':>6}"
-        f"{'SQL':>5}{'app':>6}{'db':>5}{'hash':>6}{'err':>5}"
+        f"{'SQL':>5}{'app50':>6}{'app95':>6}{'db50':>5}{'hash':>6}{'err':>5}"
     )
     for page, row in pages.items():
         share = "" if not row["hash_share"] else f"{row['hash_share']:.0%}"
         print(
             f"  {page:<26}{row['requests']:>6}{_num(row['rps']):>7}{_ms(row['p50_ms']):>6}"
             f"{_ms(row['p95_ms']):>6}{_ms(row['p99_ms']):>6}{_num(row['sql_max'], 'd'):>5}"
-            f"{_ms(row['app_p50_ms']):>6}{_ms(row['db_p50_ms']):>5}{share:>6}{row['errors']:>5}"
+            f"{_ms(row['app_p50_ms']):>6}{_ms(row['app_p95_ms']):>6}{_ms(row['db_p50_ms']):>5}"
+            f"{share:>6}{row['errors']:>5}"
         )
 
 
@@ -476,7 +495,8 @@ def _print_mail_insee(scenario: dict) -> None:
     )
     print(
         f"  INSEE: {insee['calls']} calls, {insee['refused_by_limiter']} refused by our limiter, "
-        f"{insee['answered_429']} answered 429; structures: "
+        f"{insee['answered_429']} answered 429 ({insee['limit_in_use_at_start']} of our limit "
+        "in use at the start); structures: "
         + ", ".join(f"{state} {count}" for state, count in sorted(structures.items()))
     )
 
@@ -509,6 +529,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     stack = Stack(stack_options, workdir)
     signal.signal(signal.SIGTERM, _terminate)
+    load = os.getloadavg()[0]
+    if load > (os.cpu_count() or 1):
+        print(
+            f"bench: the machine is busy (load average {load:.1f} on {os.cpu_count()} cores): "
+            "the figures will be lower and noisier than on a quiet machine",
+            flush=True,
+        )
     print(f"bench: starting the stack (logs in {workdir})", flush=True)
     try:
         try:
@@ -527,6 +554,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "date": date,
         "options": {key: value for key, value in vars(options).items() if key != "output"},
+        "load_average_at_start": load,
         "stack": {
             "cores": os.cpu_count(),
             "workers": options.workers,

@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from aiosmtpd.controller import Controller
-
 from sirets import InseeBodies
 
 ROOT = Path(__file__).resolve().parent.parent

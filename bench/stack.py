@@ -2,6 +2,7 @@
 worker, the SMTP sink and the fake INSEE. Everything started here is stopped by `Stack.stop()`.
 """
 
+import contextlib
 import os
 import re
 import secrets
@@ -16,7 +17,6 @@ from pathlib import Path
 
 import psycopg
 import redis
-
 from sinks import Mailbox, SmtpSink, fake_insee
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,20 +83,15 @@ class Stack:
         """Stop every process started here: SIGTERM to each process group, SIGKILL after 10 s."""
         for process in self.processes.values():
             if process.poll() is None:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
         deadline = time.monotonic() + 10
         for process in self.processes.values():
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=max(deadline - time.monotonic(), 0.1))
-            except subprocess.TimeoutExpired:
-                pass
-            try:  # the group too: Celery's pool processes, gunicorn's workers
+            # The group too: Celery's pool processes, gunicorn's workers.
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             if process.poll() is None:
                 process.wait(timeout=5)
         self.processes.clear()
@@ -252,6 +247,12 @@ class Stack:
         """How many times `text` appears in a process's log so far."""
         path = self.workdir / f"{name}.log"
         return path.read_text(errors="replace").count(text) if path.exists() else 0
+
+    def limiter_slots_taken(self) -> int:
+        """How much of our INSEE limit is in use right now (structures/sirene/limiter.py's slots
+        in the cache)."""
+        client = redis.Redis.from_url(self.options.cache_url, socket_connect_timeout=3)
+        return sum(1 for _key in client.scan_iter(match="*sirene:rate:slot:*", count=1000))
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         with psycopg.connect(self.options.database_url, connect_timeout=5) as connection:

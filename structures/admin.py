@@ -9,7 +9,7 @@ from django.db.models import Count, F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.admin import pretty_json, record_admin_action
+from accounts.admin import AuditedDeleteMixin, pretty_json, record_admin_action
 from structures.identifiers import SIREN_LENGTH, clean_siret
 from structures.models import JoinRequest, Membership, Structure
 from structures.services import NotAllowed, join_request_approve, join_request_refuse
@@ -59,12 +59,14 @@ class StructureAdminForm(forms.ModelForm):
 
 
 class MembershipInline(admin.TabularInline):
-    """The members; a new member is added from the memberships admin, which searches users."""
+    """The members. A member is added or removed from the memberships admin, which searches
+    users and audits deletions."""
 
     model = Membership
     fields = ("user", "role", "status", "requested_at", "decided_at")
     readonly_fields = ("user", "requested_at", "decided_at")
     extra = 0
+    can_delete = False
     show_change_link = True
     ordering = ("created_at",)
 
@@ -77,7 +79,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Structure)
-class StructureAdmin(admin.ModelAdmin):
+class StructureAdmin(AuditedDeleteMixin, admin.ModelAdmin):
     form = StructureAdminForm
     list_display = (
         "name",
@@ -212,7 +214,7 @@ class StructureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedDeleteMixin, admin.ModelAdmin):
     list_display = ("user", "structure", "role", "status", "created_at", "decided_at")
     list_filter = ("role", "status")
     search_fields = ("user__email", "structure__siret", "structure__name")
@@ -250,7 +252,7 @@ class JoinRequestStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(JoinRequest)
-class JoinRequestAdmin(admin.ModelAdmin):
+class JoinRequestAdmin(AuditedDeleteMixin, admin.ModelAdmin):
     """The requests waiting for a decision and the refused ones; deciding goes through the
     same services as the managers' page, so the requester gets the same mail."""
 

@@ -63,6 +63,7 @@ class StructureFactory(factory.django.DjangoModelFactory):
 class MembershipFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Membership
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory, active=True)
     structure = factory.SubFactory(StructureFactory)

@@ -3,11 +3,12 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import AuditedDeleteMixin
 from workareas.models import AreaAssignment, WorkArea
 
 
 @admin.register(WorkArea)
-class WorkAreaAdmin(admin.ModelAdmin):
+class WorkAreaAdmin(AuditedDeleteMixin, admin.ModelAdmin):
     list_display = (
         "code",
         "name_en",
@@ -32,7 +33,7 @@ class WorkAreaAdmin(admin.ModelAdmin):
 
 
 @admin.register(AreaAssignment)
-class AreaAssignmentAdmin(admin.ModelAdmin):
+class AreaAssignmentAdmin(AuditedDeleteMixin, admin.ModelAdmin):
     list_display = ("user_email", "structure", "area", "created_at")
     list_filter = ("area",)
     search_fields = (

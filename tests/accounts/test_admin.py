@@ -268,6 +268,22 @@ def test_deactivate_users(admin_client, admin_user):
     assert (event.user, event.detail["action"]) == (active, "deactivate")
 
 
+def test_deleting_a_user_is_audited(admin_client, admin_user):
+    """Deleting a user on the delete page writes an audit event that keeps their address."""
+    user = UserFactory(email="gone@example.org")
+    response = admin_client.post(
+        reverse("admin:accounts_user_delete", args=[user.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=user.pk).exists()
+    event = _admin_actions(admin_user).get()
+    assert (event.email, event.detail["action"], event.detail["pk"]) == (
+        "gone@example.org",
+        "delete",
+        user.pk,
+    )
+
+
 def test_user_changelist_query_count(admin_client, django_assert_max_num_queries):
     """A page of 50 users costs a fixed number of queries, not one per row."""
     UserFactory.create_batch(50)

@@ -2,6 +2,7 @@
 portal on pytest-django's live server with a real Celery worker and a real SMTP server, and a
 screenshot of every step under test-results/e2e/<test-name>/."""
 
+import os
 import shutil
 import subprocess
 
@@ -48,10 +49,22 @@ def portal(live_server, celery_worker, smtp_server, settings):
 
 @pytest.fixture(scope="session")
 def _playwright():
+    """Playwright's sync API keeps an asyncio loop running in the main thread, where Django's
+    ORM then refuses to run (SynchronousOnlyOperation) although nothing here is async: the
+    tests' own queries and the database flush run in that thread, so the check is lifted
+    while Playwright runs (the usual setting for Playwright with Django)."""
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        yield playwright
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            yield playwright
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture(scope="session")

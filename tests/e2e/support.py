@@ -152,19 +152,25 @@ class AxeAudit:
 # -- The journey, as a person does it, by accessible names (English pages) ----------------
 
 
+def textbox(scope, name: str, **options):
+    """The text input with exactly this accessible name (labels end with an aria-hidden "*",
+    which get_by_label's exact match would count)."""
+    return scope.get_by_role("textbox", name=name, exact=True, **options)
+
+
 def start_registration(page: Page, base_url: str, email: str, siret: str) -> None:
     """Step 1 on the home page."""
     page.goto(base_url + "/")
     new = page.get_by_role("region", name="New on Chorus Pro?")
-    new.get_by_label("Login email").fill(email)
-    new.get_by_label("Company registration number").fill(siret)
+    textbox(new, "Login email").fill(email)
+    textbox(new, "Company registration number").fill(siret)
     new.get_by_role("button", name="Create my account").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Personal information and structure")
 
 
 def fill_person(page: Page, first_name: str, last_name: str) -> None:
-    page.get_by_label("First name").fill(first_name)
-    page.get_by_label("Last name").fill(last_name)
+    textbox(page, "First name").fill(first_name)
+    textbox(page, "Last name").fill(last_name)
 
 
 def validate_step(page: Page) -> None:
@@ -175,17 +181,19 @@ def activate(page: Page, link: str, *, password: str = PASSWORD, answer: str = A
     """The page the mail's link opens: password, secret question, Validate."""
     page.goto(link)
     expect(page.get_by_role("heading", level=1)).to_have_text("User account activation")
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_label("Confirmation").fill(password)
-    page.get_by_label("Secret question").select_option(label="What was the name of your first pet?")
-    page.get_by_label("Answer", exact=True).fill(answer)
+    textbox(page, "Password").fill(password)
+    textbox(page, "Confirmation").fill(password)
+    page.get_by_role("combobox", name="Secret question").select_option(
+        label="What was the name of your first pet?"
+    )
+    textbox(page, "Answer").fill(answer)
     validate_step(page)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Your account has been activated")
 
 
 def log_in(page: Page, base_url: str, email: str, password: str = PASSWORD) -> None:
     page.goto(base_url + "/login/")
-    page.get_by_label("Login email").fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
+    textbox(page, "Login email").fill(email)
+    textbox(page, "Password").fill(password)
     page.get_by_role("main").get_by_role("button", name="Log in").click()
     expect(page).to_have_url(base_url + "/dashboard/")

@@ -172,7 +172,7 @@ def test_structure_change_page_query_count(admin_client, django_assert_max_num_q
     """The members inline costs a fixed number of queries, whatever the number of members."""
     structure = StructureFactory()
     MembershipFactory.create_batch(30, structure=structure, user__active=False)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(8):
         response = admin_client.get(
             reverse("admin:structures_structure_change", args=[structure.pk])
         )
@@ -218,6 +218,22 @@ def test_refresh_from_insee(admin_client, admin_user):
     assert events[KNOWN_SIRET]["action"] == "refresh_from_insee"
     assert events[KNOWN_SIRET]["result"] == "verified"
     assert events[UNAVAILABLE_SIRET]["result"] == "unavailable"
+
+
+def test_deleting_structures_is_audited(admin_client, admin_user):
+    """ "Delete selected" on structures writes an audit event per structure deleted."""
+    first, second = StructureFactory.create_batch(2)
+    response = admin_client.post(
+        STRUCTURES,
+        {"action": "delete_selected", "_selected_action": [first.pk, second.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not Structure.objects.exists()
+    events = _admin_actions(admin_user)
+    assert {(e.detail["action"], e.detail["object"]) for e in events} == {
+        ("delete", str(first)),
+        ("delete", str(second)),
+    }
 
 
 def test_structure_changelist_query_count(admin_client, django_assert_max_num_queries):

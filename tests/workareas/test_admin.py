@@ -1,0 +1,117 @@
+"""The admin of the work-area catalogue and of the members' areas."""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import PASSWORD, MembershipFactory, UserFactory
+from workareas.models import AreaAssignment, WorkArea
+
+pytestmark = pytest.mark.django_db
+
+AREAS = reverse("admin:workareas_workarea_changelist")
+ASSIGNMENTS = reverse("admin:workareas_areaassignment_changelist")
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """A superuser logged in through the admin login form.
+
+    pytest-django's admin_client uses force_login, whose request has no REMOTE_ADDR: django-axes
+    then records the IP "unknown", which PostgreSQL refuses.
+    """
+    _log_in(client, admin_user.email, "password")
+    return client
+
+
+def _log_in(client, email, password):
+    response = client.post("/admin/login/?next=/admin/", {"username": email, "password": password})
+    assert response.status_code == 302, "the admin login failed"
+
+
+def _listed(response) -> set:
+    return {obj.pk for obj in response.context["cl"].result_list}
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:workareas_workarea_changelist",
+        "admin:workareas_workarea_add",
+        "admin:workareas_workarea_change",
+        "admin:workareas_areaassignment_changelist",
+        "admin:workareas_areaassignment_add",
+        "admin:workareas_areaassignment_change",
+    ],
+)
+def test_admin_pages_open_for_a_superuser(admin_client, url_name):
+    """Each changelist, add and change page of the work-areas admin opens for a superuser."""
+    area = WorkArea.objects.first()
+    membership = MembershipFactory(user__active=False, areas=[area.code])
+    objects = {"workarea": area, "areaassignment": membership.area_assignments.get()}
+    model = url_name.split("_")[1]
+    args = [objects[model].pk] if url_name.endswith("_change") else []
+    assert admin_client.get(reverse(url_name, args=args)).status_code == 200
+
+
+@pytest.mark.parametrize("url", [AREAS, ASSIGNMENTS])
+def test_staff_without_permission_is_refused(client, url):
+    """A staff member with no permission on a model cannot open its changelist."""
+    staff = UserFactory(active=True, is_staff=True)
+    _log_in(client, staff.email, PASSWORD)
+    assert client.get(url).status_code == 403
+
+
+def test_catalogue_order_and_defaults_are_editable_in_the_list(admin_client):
+    """The order, "on by default" and "available" are edited straight from the catalogue list."""
+    area = WorkArea.objects.filter(is_available=True, on_by_default=False).first()
+    response = admin_client.post(
+        AREAS,
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-0-id": str(area.pk),
+            "form-0-order": "7",
+            "form-0-on_by_default": "on",
+            # "is_available" left out: the checkbox is unticked.
+            "_save": "Save",
+        },
+    )
+    assert response.status_code == 302
+    area.refresh_from_db()
+    assert (area.order, area.on_by_default, area.is_available) == (7, True, False)
+
+
+def test_catalogue_search_by_code_and_names(admin_client):
+    """The catalogue is searched by code and by English or French name."""
+    area = WorkArea.objects.create(
+        code="test-area",
+        name_en="Quarterly widgets",
+        name_fr="Gadgets trimestriels",
+        description_en="d",
+        description_fr="d",
+    )
+    assert _listed(admin_client.get(AREAS, {"q": "test-area"})) == {area.pk}
+    assert _listed(admin_client.get(AREAS, {"q": "quarterly"})) == {area.pk}
+    assert _listed(admin_client.get(AREAS, {"q": "trimestriels"})) == {area.pk}
+
+
+def test_assignments_search_by_user_and_filter_by_area(admin_client):
+    """Members' areas are searched by the member's e-mail and filtered by area."""
+    first, second = WorkArea.objects.all()[:2]
+    anna = MembershipFactory(user__email="anna@acme.fr", user__active=False, areas=[first.code])
+    bruno = MembershipFactory(user__active=False, areas=[first.code, second.code])
+    anna_area = anna.area_assignments.get()
+    bruno_second = bruno.area_assignments.get(area=second)
+    assert _listed(admin_client.get(ASSIGNMENTS, {"q": "anna@acme"})) == {anna_area.pk}
+    assert _listed(admin_client.get(ASSIGNMENTS, {"area__id__exact": second.pk})) == {
+        bruno_second.pk
+    }
+
+
+def test_assignment_changelist_query_count(admin_client, django_assert_max_num_queries):
+    """A page of 50 members' areas costs a fixed number of queries, not one per row."""
+    area = WorkArea.objects.first()
+    MembershipFactory.create_batch(50, user__active=False, areas=[area.code])
+    with django_assert_max_num_queries(8):
+        response = admin_client.get(ASSIGNMENTS)
+    assert len(response.context["cl"].result_list) == AreaAssignment.objects.count() == 50
