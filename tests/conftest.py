@@ -79,3 +79,12 @@ def celery_worker(transactional_db, settings):
         shutdown_timeout=20,
     ) as worker:
         yield worker
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """A superuser logged in through the real admin login form."""
+    from tests.admin_support import log_in
+
+    log_in(client, admin_user.email, "password")
+    return client

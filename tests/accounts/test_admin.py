@@ -4,13 +4,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.flows.tokens import issue_activation_link
 from accounts.models import AuditEvent, OneTimeToken, OutgoingEmail, User
 from accounts.tasks import send_outgoing_email
+from tests.admin_support import listed, log_in, messages_of, run_action
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,34 +18,6 @@ pytestmark = pytest.mark.django_db
 USERS = reverse("admin:accounts_user_changelist")
 EMAILS = reverse("admin:accounts_outgoingemail_changelist")
 AUDIT = reverse("admin:accounts_auditevent_changelist")
-
-
-@pytest.fixture
-def admin_client(client, admin_user):
-    """A superuser logged in through the admin login form.
-
-    pytest-django's admin_client uses force_login, whose request has no REMOTE_ADDR: django-axes
-    then records the IP "unknown", which PostgreSQL refuses.
-    """
-    _log_in(client, admin_user.email, "password")
-    return client
-
-
-def _log_in(client, email, password):
-    response = client.post("/admin/login/?next=/admin/", {"username": email, "password": password})
-    assert response.status_code == 302, "the admin login failed"
-
-
-def _messages(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
-
-
-def _run_action(client, url, action, objects):
-    return client.post(url, {"action": action, "_selected_action": [o.pk for o in objects]})
-
-
-def _listed(response, model) -> set:
-    return {obj.pk for obj in response.context["cl"].result_list if isinstance(obj, model)}
 
 
 def _admin_actions(admin_user):
@@ -98,7 +70,7 @@ def test_admin_pages_open_for_a_superuser(admin_client, admin_user, url_name):
 def test_staff_without_permission_is_refused(client, url):
     """A staff member with no permission on a model cannot open its changelist."""
     staff = UserFactory(active=True, is_staff=True)
-    _log_in(client, staff.email, PASSWORD)
+    log_in(client, staff.email, PASSWORD)
     assert client.get(url).status_code == 403
 
 
@@ -109,9 +81,9 @@ def test_user_search_by_email_and_names(admin_client):
     """The user search matches the login e-mail and the first and last names."""
     anna = UserFactory(email="anna.bell@acme.fr", first_name="Anna", last_name="Bell")
     bruno = UserFactory(email="b.roux@other.fr", first_name="Bruno", last_name="Roux")
-    assert _listed(admin_client.get(USERS, {"q": "acme.fr"}), User) == {anna.pk}
-    assert _listed(admin_client.get(USERS, {"q": "Bruno"}), User) == {bruno.pk}
-    assert _listed(admin_client.get(USERS, {"q": "Roux"}), User) == {bruno.pk}
+    assert listed(admin_client.get(USERS, {"q": "acme.fr"}), User) == {anna.pk}
+    assert listed(admin_client.get(USERS, {"q": "Bruno"}), User) == {bruno.pk}
+    assert listed(admin_client.get(USERS, {"q": "Roux"}), User) == {bruno.pk}
 
 
 def test_user_filters_on_active_and_staff(admin_client, admin_user):
@@ -119,13 +91,13 @@ def test_user_filters_on_active_and_staff(admin_client, admin_user):
     waiting = UserFactory(is_active=False)
     active = UserFactory(is_active=True)
     staff = UserFactory(is_active=True, is_staff=True)
-    assert _listed(admin_client.get(USERS, {"is_active__exact": "0"}), User) == {waiting.pk}
-    assert _listed(admin_client.get(USERS, {"is_active__exact": "1"}), User) == {
+    assert listed(admin_client.get(USERS, {"is_active__exact": "0"}), User) == {waiting.pk}
+    assert listed(admin_client.get(USERS, {"is_active__exact": "1"}), User) == {
         active.pk,
         staff.pk,
         admin_user.pk,
     }
-    assert _listed(admin_client.get(USERS, {"is_staff__exact": "1"}), User) == {
+    assert listed(admin_client.get(USERS, {"is_staff__exact": "1"}), User) == {
         staff.pk,
         admin_user.pk,
     }
@@ -218,7 +190,7 @@ def test_resend_activation_link_to_users_not_activated(
     old_token, _raw = _create_activation_token(waiting)
 
     with django_capture_on_commit_callbacks() as callbacks:
-        response = _run_action(admin_client, USERS, "resend_activation_link", [waiting, activated])
+        response = run_action(admin_client, USERS, "resend_activation_link", [waiting, activated])
 
     assert response.status_code == 302
     email = OutgoingEmail.objects.get(kind="activation")
@@ -228,7 +200,7 @@ def test_resend_activation_link_to_users_not_activated(
     assert old_token.revoked_at is not None
     assert len(callbacks) == 1
     assert not OutgoingEmail.objects.filter(to=activated.email).exists()
-    assert _messages(response) == [
+    assert messages_of(response) == [
         "A new activation link was sent to 1 user.",
         "1 user skipped: the account is already activated.",
     ]
@@ -253,14 +225,14 @@ def _create_activation_token(user):
 def test_deactivate_users(admin_client, admin_user):
     """ "Deactivate" turns accounts inactive and audits each, but never the admin's own."""
     active = UserFactory(is_active=True, activated_at=timezone.now())
-    response = _run_action(admin_client, USERS, "deactivate", [active, admin_user])
+    response = run_action(admin_client, USERS, "deactivate", [active, admin_user])
 
     active.refresh_from_db()
     admin_user.refresh_from_db()
     assert not active.is_active
     assert active.activated_at is not None
     assert admin_user.is_active
-    assert _messages(response) == [
+    assert messages_of(response) == [
         "1 user deactivated.",
         "1 user skipped: already inactive, or your own account.",
     ]
@@ -301,12 +273,12 @@ def test_outgoing_email_search_and_filters(admin_client):
     sent = _outgoing_email(
         kind="join_decision", subject="Your join request", status=OutgoingEmail.Status.SENT
     )
-    assert _listed(admin_client.get(EMAILS, {"q": "acme.fr"}), OutgoingEmail) == {failed.pk}
-    assert _listed(admin_client.get(EMAILS, {"q": "join request"}), OutgoingEmail) == {sent.pk}
-    assert _listed(admin_client.get(EMAILS, {"status__exact": "failed"}), OutgoingEmail) == {
+    assert listed(admin_client.get(EMAILS, {"q": "acme.fr"}), OutgoingEmail) == {failed.pk}
+    assert listed(admin_client.get(EMAILS, {"q": "join request"}), OutgoingEmail) == {sent.pk}
+    assert listed(admin_client.get(EMAILS, {"status__exact": "failed"}), OutgoingEmail) == {
         failed.pk
     }
-    assert _listed(admin_client.get(EMAILS, {"kind": "join_decision"}), OutgoingEmail) == {sent.pk}
+    assert listed(admin_client.get(EMAILS, {"kind": "join_decision"}), OutgoingEmail) == {sent.pk}
 
 
 def test_outgoing_email_page_is_read_only_and_shows_the_body(admin_client):
@@ -357,14 +329,14 @@ def test_retry_now_requeues_failed_emails(
     sent = _outgoing_email(status=OutgoingEmail.Status.SENT, attempts=1)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = _run_action(admin_client, EMAILS, "retry_now", [failed, sent])
+        response = run_action(admin_client, EMAILS, "retry_now", [failed, sent])
 
     failed.refresh_from_db()
     sent.refresh_from_db()
     assert (failed.status, failed.attempts, failed.next_attempt_at) == ("pending", 5, None)
     assert sent.status == OutgoingEmail.Status.SENT
     assert queued == [failed.pk]
-    assert _messages(response) == [
+    assert messages_of(response) == [
         "1 e-mail queued again.",
         "1 e-mail skipped: only failed e-mails are retried.",
     ]
@@ -416,8 +388,8 @@ def test_audit_log_search_by_email_and_ip(admin_client):
     second = AuditEvent.objects.create(
         kind=AuditEvent.Kind.LOGIN_SUCCESS, email="bruno@other.fr", ip_address="198.51.100.2"
     )
-    assert _listed(admin_client.get(AUDIT, {"q": "acme.fr"}), AuditEvent) == {first.pk}
-    assert _listed(admin_client.get(AUDIT, {"q": "198.51.100"}), AuditEvent) == {second.pk}
+    assert listed(admin_client.get(AUDIT, {"q": "acme.fr"}), AuditEvent) == {first.pk}
+    assert listed(admin_client.get(AUDIT, {"q": "198.51.100"}), AuditEvent) == {second.pk}
 
 
 def test_audit_log_filters_on_kind_and_date(admin_client):
@@ -428,15 +400,15 @@ def test_audit_log_filters_on_kind_and_date(admin_client):
         email="b@example.org",
         created_at=timezone.now() - timedelta(days=40),
     )
-    assert _listed(admin_client.get(AUDIT, {"kind__exact": "lockout"}), AuditEvent) == {lockout.pk}
+    assert listed(admin_client.get(AUDIT, {"kind__exact": "lockout"}), AuditEvent) == {lockout.pk}
     today = timezone.localdate()
     recent = {
         "created_at__gte": str(today - timedelta(days=7)),
         "created_at__lt": str(today + timedelta(days=1)),
     }
-    listed = _listed(admin_client.get(AUDIT, recent), AuditEvent)
-    assert lockout.pk in listed
-    assert old.pk not in listed
+    shown = listed(admin_client.get(AUDIT, recent), AuditEvent)
+    assert lockout.pk in shown
+    assert old.pk not in shown
 
 
 def test_audit_event_page_shows_detail_escaped(admin_client):

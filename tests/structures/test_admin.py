@@ -3,13 +3,13 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, OutgoingEmail
 from accounts.tasks import send_outgoing_email
 from structures.models import JoinRequest, Membership, Structure
+from tests.admin_support import listed, log_in, messages_of, run_action
 from tests.factories import PASSWORD, MembershipFactory, StructureFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,34 +22,6 @@ JOIN_REQUESTS = reverse("admin:structures_joinrequest_changelist")
 KNOWN_SIRET = "52601815590833"
 OTHER_KNOWN_SIRET = "41298765300018"
 UNAVAILABLE_SIRET = "91234567500017"
-
-
-@pytest.fixture
-def admin_client(client, admin_user):
-    """A superuser logged in through the admin login form.
-
-    pytest-django's admin_client uses force_login, whose request has no REMOTE_ADDR: django-axes
-    then records the IP "unknown", which PostgreSQL refuses.
-    """
-    _log_in(client, admin_user.email, "password")
-    return client
-
-
-def _log_in(client, email, password):
-    response = client.post("/admin/login/?next=/admin/", {"username": email, "password": password})
-    assert response.status_code == 302, "the admin login failed"
-
-
-def _messages(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
-
-
-def _run_action(client, url, action, objects):
-    return client.post(url, {"action": action, "_selected_action": [o.pk for o in objects]})
-
-
-def _listed(response) -> set:
-    return {obj.pk for obj in response.context["cl"].result_list}
 
 
 def _admin_actions(admin_user):
@@ -90,7 +62,7 @@ def test_join_request_add_is_refused(admin_client):
 def test_staff_without_permission_is_refused(client, url):
     """A staff member with no permission on a model cannot open its changelist."""
     staff = UserFactory(active=True, is_staff=True)
-    _log_in(client, staff.email, PASSWORD)
+    log_in(client, staff.email, PASSWORD)
     assert client.get(url).status_code == 403
 
 
@@ -101,9 +73,9 @@ def test_structure_search_by_siret_siren_and_name(admin_client):
     """The structure search matches the SIRET, the SIREN and the company name."""
     bakery = StructureFactory(siret=OTHER_KNOWN_SIRET, name="Boulangerie des Trois Moulins")
     other = StructureFactory(name="Encres de Belleville")
-    assert _listed(admin_client.get(STRUCTURES, {"q": OTHER_KNOWN_SIRET})) == {bakery.pk}
-    assert _listed(admin_client.get(STRUCTURES, {"q": other.siren})) == {other.pk}
-    assert _listed(admin_client.get(STRUCTURES, {"q": "moulins"})) == {bakery.pk}
+    assert listed(admin_client.get(STRUCTURES, {"q": OTHER_KNOWN_SIRET})) == {bakery.pk}
+    assert listed(admin_client.get(STRUCTURES, {"q": other.siren})) == {other.pk}
+    assert listed(admin_client.get(STRUCTURES, {"q": "moulins"})) == {bakery.pk}
 
 
 def test_structure_filters(admin_client):
@@ -114,16 +86,16 @@ def test_structure_filters(admin_client):
         non_diffusible=True,
         created_at=timezone.now() - timedelta(days=60),
     )
-    assert _listed(admin_client.get(STRUCTURES, {"verified": "yes"})) == {verified.pk}
-    assert _listed(admin_client.get(STRUCTURES, {"verified": "no"})) == {pending.pk}
-    assert _listed(admin_client.get(STRUCTURES, {"verification__exact": "pending"})) == {pending.pk}
-    assert _listed(admin_client.get(STRUCTURES, {"non_diffusible__exact": "1"})) == {pending.pk}
+    assert listed(admin_client.get(STRUCTURES, {"verified": "yes"})) == {verified.pk}
+    assert listed(admin_client.get(STRUCTURES, {"verified": "no"})) == {pending.pk}
+    assert listed(admin_client.get(STRUCTURES, {"verification__exact": "pending"})) == {pending.pk}
+    assert listed(admin_client.get(STRUCTURES, {"non_diffusible__exact": "1"})) == {pending.pk}
     today = timezone.localdate()
     past_week = {
         "created_at__gte": str(today - timedelta(days=7)),
         "created_at__lt": str(today + timedelta(days=1)),
     }
-    assert _listed(admin_client.get(STRUCTURES, past_week)) == {verified.pk}
+    assert listed(admin_client.get(STRUCTURES, past_week)) == {verified.pk}
 
 
 def test_structure_changelist_counts_active_members(admin_client):
@@ -193,7 +165,7 @@ def test_refresh_from_insee(admin_client, admin_user):
         insee_checked_at=timezone.now() - timedelta(hours=1),
     )
 
-    response = _run_action(
+    response = run_action(
         admin_client,
         STRUCTURES,
         "refresh_from_insee",
@@ -208,7 +180,7 @@ def test_refresh_from_insee(admin_client, admin_user):
     assert unavailable.verification == Structure.Verification.PENDING
     assert unavailable.insee_last_error
     assert checked_recently.verification == Structure.Verification.PENDING
-    assert _messages(response) == [
+    assert messages_of(response) == [
         "Checked with INSEE: 1 verified, 1 not found, 0 closed or not public, 1 unavailable.",
         "1 structure not checked: INSEE is unavailable or our request quota is used up. "
         "Try again in a minute.",
@@ -253,19 +225,17 @@ def test_membership_search_by_email_siret_and_name(admin_client):
         user__email="anna@acme.fr", user__active=False, structure__name="Acme Conseil"
     )
     other = MembershipFactory(user__active=False)
-    assert _listed(admin_client.get(MEMBERSHIPS, {"q": "anna@acme"})) == {anna.pk}
-    assert _listed(admin_client.get(MEMBERSHIPS, {"q": other.structure.siret})) == {other.pk}
-    assert _listed(admin_client.get(MEMBERSHIPS, {"q": "acme conseil"})) == {anna.pk}
+    assert listed(admin_client.get(MEMBERSHIPS, {"q": "anna@acme"})) == {anna.pk}
+    assert listed(admin_client.get(MEMBERSHIPS, {"q": other.structure.siret})) == {other.pk}
+    assert listed(admin_client.get(MEMBERSHIPS, {"q": "acme conseil"})) == {anna.pk}
 
 
 def test_membership_filters_on_role_and_status(admin_client):
     """Memberships are filtered by role and by status."""
     manager = MembershipFactory(primary_manager=True, user__active=False)
     request = MembershipFactory(requested=True, user__active=False)
-    assert _listed(admin_client.get(MEMBERSHIPS, {"role__exact": "primary_manager"})) == {
-        manager.pk
-    }
-    assert _listed(admin_client.get(MEMBERSHIPS, {"status__exact": "requested"})) == {request.pk}
+    assert listed(admin_client.get(MEMBERSHIPS, {"role__exact": "primary_manager"})) == {manager.pk}
+    assert listed(admin_client.get(MEMBERSHIPS, {"status__exact": "requested"})) == {request.pk}
 
 
 def test_membership_changelist_query_count(admin_client, django_assert_max_num_queries):
@@ -285,9 +255,9 @@ def test_join_requests_lists_only_requested_and_refused(admin_client):
     refused = MembershipFactory(status=Membership.Status.REFUSED, user__active=False)
     MembershipFactory(user__active=False)
     MembershipFactory(status=Membership.Status.AWAITING_ACTIVATION, user__active=False)
-    assert _listed(admin_client.get(JOIN_REQUESTS)) == {requested.pk, refused.pk}
-    assert _listed(admin_client.get(JOIN_REQUESTS, {"status": "refused"})) == {refused.pk}
-    assert _listed(admin_client.get(JOIN_REQUESTS, {"q": requested.user.email})) == {requested.pk}
+    assert listed(admin_client.get(JOIN_REQUESTS)) == {requested.pk, refused.pk}
+    assert listed(admin_client.get(JOIN_REQUESTS, {"status": "refused"})) == {refused.pk}
+    assert listed(admin_client.get(JOIN_REQUESTS, {"q": requested.user.email})) == {requested.pk}
 
 
 def test_join_request_page_is_read_only(admin_client):
@@ -309,14 +279,14 @@ def test_approve_join_requests(admin_client, admin_user, mailoutbox):
     )
     refused = MembershipFactory(status=Membership.Status.REFUSED, user__active=False)
 
-    response = _run_action(admin_client, JOIN_REQUESTS, "approve", [request, refused])
+    response = run_action(admin_client, JOIN_REQUESTS, "approve", [request, refused])
 
     request.refresh_from_db()
     refused.refresh_from_db()
     assert request.status == Membership.Status.ACTIVE
     assert request.decided_by == admin_user
     assert refused.status == Membership.Status.REFUSED
-    assert _messages(response) == [
+    assert messages_of(response) == [
         "1 join request approved; the requester was told by mail.",
         "1 request skipped: it is no longer waiting for a decision.",
     ]
@@ -339,12 +309,12 @@ def test_refuse_join_requests(admin_client, admin_user, django_capture_on_commit
     request = MembershipFactory(requested=True, user__active=False)
 
     with django_capture_on_commit_callbacks() as callbacks:
-        response = _run_action(admin_client, JOIN_REQUESTS, "refuse", [request])
+        response = run_action(admin_client, JOIN_REQUESTS, "refuse", [request])
 
     request.refresh_from_db()
     assert request.status == Membership.Status.REFUSED
     assert request.decided_by == admin_user
-    assert _messages(response) == ["1 join request refused; the requester was told by mail."]
+    assert messages_of(response) == ["1 join request refused; the requester was told by mail."]
     email = OutgoingEmail.objects.get(kind="join_decision")
     assert email.to == request.user.notification_email
     assert len(callbacks) == 1

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from tests.admin_support import listed, log_in
 from tests.factories import PASSWORD, MembershipFactory, UserFactory
 from workareas.models import AreaAssignment, WorkArea
 
@@ -10,26 +11,6 @@ pytestmark = pytest.mark.django_db
 
 AREAS = reverse("admin:workareas_workarea_changelist")
 ASSIGNMENTS = reverse("admin:workareas_areaassignment_changelist")
-
-
-@pytest.fixture
-def admin_client(client, admin_user):
-    """A superuser logged in through the admin login form.
-
-    pytest-django's admin_client uses force_login, whose request has no REMOTE_ADDR: django-axes
-    then records the IP "unknown", which PostgreSQL refuses.
-    """
-    _log_in(client, admin_user.email, "password")
-    return client
-
-
-def _log_in(client, email, password):
-    response = client.post("/admin/login/?next=/admin/", {"username": email, "password": password})
-    assert response.status_code == 302, "the admin login failed"
-
-
-def _listed(response) -> set:
-    return {obj.pk for obj in response.context["cl"].result_list}
 
 
 @pytest.mark.parametrize(
@@ -57,7 +38,7 @@ def test_admin_pages_open_for_a_superuser(admin_client, url_name):
 def test_staff_without_permission_is_refused(client, url):
     """A staff member with no permission on a model cannot open its changelist."""
     staff = UserFactory(active=True, is_staff=True)
-    _log_in(client, staff.email, PASSWORD)
+    log_in(client, staff.email, PASSWORD)
     assert client.get(url).status_code == 403
 
 
@@ -90,9 +71,9 @@ def test_catalogue_search_by_code_and_names(admin_client):
         description_en="d",
         description_fr="d",
     )
-    assert _listed(admin_client.get(AREAS, {"q": "test-area"})) == {area.pk}
-    assert _listed(admin_client.get(AREAS, {"q": "quarterly"})) == {area.pk}
-    assert _listed(admin_client.get(AREAS, {"q": "trimestriels"})) == {area.pk}
+    assert listed(admin_client.get(AREAS, {"q": "test-area"})) == {area.pk}
+    assert listed(admin_client.get(AREAS, {"q": "quarterly"})) == {area.pk}
+    assert listed(admin_client.get(AREAS, {"q": "trimestriels"})) == {area.pk}
 
 
 def test_assignments_search_by_user_and_filter_by_area(admin_client):
@@ -102,8 +83,8 @@ def test_assignments_search_by_user_and_filter_by_area(admin_client):
     bruno = MembershipFactory(user__active=False, areas=[first.code, second.code])
     anna_area = anna.area_assignments.get()
     bruno_second = bruno.area_assignments.get(area=second)
-    assert _listed(admin_client.get(ASSIGNMENTS, {"q": "anna@acme"})) == {anna_area.pk}
-    assert _listed(admin_client.get(ASSIGNMENTS, {"area__id__exact": second.pk})) == {
+    assert listed(admin_client.get(ASSIGNMENTS, {"q": "anna@acme"})) == {anna_area.pk}
+    assert listed(admin_client.get(ASSIGNMENTS, {"area__id__exact": second.pk})) == {
         bruno_second.pk
     }
 
