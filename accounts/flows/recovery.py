@@ -1,5 +1,6 @@
 """Password recovery: a link mailed to the login e-mail AND the secret answer, never one alone."""
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,7 +27,7 @@ def request_reset(*, email: str) -> bool:
         kind="password_reset",
         to=user.email,
         template="accounts/email/password_reset",
-        context={"user": user, "link": absolute_url(f"/password/reset/{raw}/"), "minutes": 60},
+        context={"user": user, "link": absolute_url(f"/password/reset/{raw}/"), "minutes": settings.PASSWORD_RESET_LINK_TTL // 60},
         language=user.preferred_language,
         user=user,
         token=token,

@@ -1,7 +1,7 @@
 """Forgot your password? A mailed link plus the secret answer."""
 
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -61,7 +61,11 @@ def reset(request):
                     )
                 form.add_error(
                     "answer",
-                    _("This answer is not the one you chose. %(remaining)d attempts left.")
+                    ngettext(
+                        "This answer is not the one you chose. %(remaining)d attempt left.",
+                        "This answer is not the one you chose. %(remaining)d attempts left.",
+                        wrong.remaining,
+                    )
                     % {"remaining": wrong.remaining},
                 )
             except flow.LinkUnusable:
