@@ -27,7 +27,7 @@ OUT = Path(
     )
 )
 _TOKEN = re.compile(r"^/activate/(?!done/|resend/)[^/]+/$")
-WRITE_EVERY = 5.0
+WRITE_EVERY = 30.0
 _sessions: dict[str, Session] = {}
 _lock = threading.Lock()
 _written_at = time.monotonic()
@@ -41,7 +41,7 @@ def _page(environ) -> str:
 
 
 def application(environ, start_response):
-    profiler = Profiler(interval=0.0005, async_mode="disabled")
+    profiler = Profiler(interval=0.001, async_mode="disabled")
     profiler.start()
     try:
         return list(portal(environ, start_response))

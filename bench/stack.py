@@ -45,6 +45,7 @@ class StackOptions:
     sirene_rate_limit: int
     beat: bool
     wsgi_app: str = "chorus.wsgi"
+    graceful_timeout: int = 5  # seconds gunicorn's workers get to finish when stopped
 
 
 class Stack:
@@ -80,12 +81,12 @@ class Stack:
         return self
 
     def stop(self) -> None:
-        """Stop every process started here: SIGTERM to each process group, SIGKILL after 10 s."""
+        """Stop every process started here: SIGTERM to each process group, then SIGKILL."""
         for process in self.processes.values():
             if process.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + self.options.graceful_timeout + 5
         for process in self.processes.values():
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=max(deadline - time.monotonic(), 0.1))
@@ -190,7 +191,7 @@ class Stack:
             "--workers", str(options.workers),
             "--worker-class", options.worker_class,
             "--timeout", "60",
-            "--graceful-timeout", "5",
+            "--graceful-timeout", str(options.graceful_timeout),
             "--keep-alive", "5",
             "--log-level", "warning",
         ]  # fmt: skip

@@ -27,7 +27,11 @@ def request_reset(*, email: str) -> bool:
         kind="password_reset",
         to=user.email,
         template="accounts/email/password_reset",
-        context={"user": user, "link": absolute_url(f"/password/reset/{raw}/"), "minutes": settings.PASSWORD_RESET_LINK_TTL // 60},
+        context={
+            "user": user,
+            "link": absolute_url(f"/password/reset/{raw}/"),
+            "minutes": settings.PASSWORD_RESET_LINK_TTL // 60,
+        },
         language=user.preferred_language,
         user=user,
         token=token,

@@ -2,6 +2,7 @@
 portal on pytest-django's live server with a real Celery worker and a real SMTP server, and a
 screenshot of every step under test-results/e2e/<test-name>/."""
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -108,10 +109,9 @@ def shot(page, request):
     yield screenshots
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed and not page.is_closed():
-        try:
+        # The page may have crashed: the test's own error says more than this screenshot.
+        with contextlib.suppress(Exception):
             screenshots("failure")
-        except Exception:  # the page may have crashed; the test's own error says more
-            pass
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
