@@ -12,7 +12,12 @@ from django.utils.translation import ngettext
 from accounts.admin import AuditedDeleteMixin, pretty_json, record_admin_action
 from structures.identifiers import SIREN_LENGTH, clean_siret
 from structures.models import JoinRequest, Membership, Structure
-from structures.services import NotAllowed, join_request_approve, join_request_refuse
+from structures.services import (
+    STRUCTURE_EDITABLE,
+    NotAllowed,
+    join_request_approve,
+    join_request_refuse,
+)
 from structures.verification import verify_structure
 
 UNAVAILABLE = "unavailable"
@@ -39,17 +44,7 @@ class StructureAdminForm(forms.ModelForm):
 
     class Meta:
         model = Structure
-        fields = (
-            "siret",
-            "name",
-            "address_line",
-            "address_complement",
-            "postal_code",
-            "city",
-            "country",
-            "non_diffusible",
-            "verification",
-        )
+        fields = ("siret", *STRUCTURE_EDITABLE, "verification")
 
     def clean_siret(self):
         siret = clean_siret(self.cleaned_data["siret"])
@@ -269,15 +264,7 @@ class JoinRequestAdmin(AuditedDeleteMixin, admin.ModelAdmin):
     search_fields = ("user__email", "structure__siret", "structure__name")
     list_select_related = ("user", "structure", "decided_by")
     ordering = ("-requested_at",)
-    fields = (
-        "user",
-        "structure",
-        "status",
-        "requested_at",
-        "decided_at",
-        "decided_by",
-        "decision_reason",
-    )
+    fields = list_display
     readonly_fields = fields
     actions = ("approve", "refuse")
 
