@@ -452,7 +452,7 @@ def print_report(report: dict) -> None:
             f"{_num(scenario['requests_per_s'])} req/s, {scenario['errors']['count']} errors"
         )
         print("  " + _cpu(scenario["cpu"]))
-        _print_pages(scenario["pages"], capacity)
+        _print_pages(scenario["pages"])
         _print_mail_insee(scenario)
         for message, count in scenario["errors"]["messages"].items():
             print(f"  error x{count}: {message}")
@@ -466,6 +466,7 @@ def print_report(report: dict) -> None:
             f"{burst['errors']['count']} errors"
         )
         print("  " + _cpu(burst["cpu"]))
+        _print_pages(burst["pages"])
         _print_mail_insee(burst)
         for message, count in burst["errors"]["messages"].items():
             print(f"  error x{count}: {message}")
@@ -484,7 +485,7 @@ def _cpu(cpu: dict) -> str:
     )
 
 
-def _print_pages(pages: dict, capacity: dict | None) -> None:
+def _print_pages(pages: dict) -> None:
     print(
         f"  {'page':<26}{'n':>6}{'req/s':>7}{'p50':>6}{'p95':>6}{'p99':>6}"
         f"{'SQL':>5}{'app50':>6}{'app95':>6}{'db50':>5}{'hash':>6}{'err':>5}"
