@@ -32,7 +32,8 @@ class UserManager(BaseUserManager):
             user.set_password(password)
         else:
             user.set_unusable_password()
-        user.full_clean(exclude=["password"], validate_unique=False)
+        # Uniqueness is the database's job (the caller handles IntegrityError): no extra query.
+        user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
         user.save(using=self._db)
         return user
 

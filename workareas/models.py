@@ -71,3 +71,29 @@ class AreaAssignment(models.Model):
 
     def __str__(self):
         return f"{self.area} for {self.membership}"
+
+
+CATALOGUE_CACHE_KEY = "workareas:catalogue:v1"
+
+
+def catalogue() -> list[WorkArea]:
+    """The available areas, in order. Read on every registration step, changed rarely: kept in
+    the shared cache and dropped whenever an area is saved or deleted (and after 5 minutes, for
+    changes made without signals, such as migrations)."""
+    from django.core.cache import cache
+
+    areas = cache.get(CATALOGUE_CACHE_KEY)
+    if areas is None:
+        areas = list(WorkArea.objects.available())
+        cache.set(CATALOGUE_CACHE_KEY, areas, 300)
+    return areas
+
+
+def _forget_catalogue(**kwargs) -> None:
+    from django.core.cache import cache
+
+    cache.delete(CATALOGUE_CACHE_KEY)
+
+
+models.signals.post_save.connect(_forget_catalogue, sender=WorkArea)
+models.signals.post_delete.connect(_forget_catalogue, sender=WorkArea)

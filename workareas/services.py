@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import audit
 from accounts.models import AuditEvent
 from structures.models import Membership
-from workareas.models import AreaAssignment, WorkArea
+from workareas.models import AreaAssignment, WorkArea, catalogue
 
 
 @dataclass
@@ -37,11 +37,11 @@ def member_area_codes(membership: Membership) -> set[str]:
 
 def area_rows(membership: Membership) -> list[AreaRow]:
     """The switches of My account: a plain user cannot open what the structure has not."""
-    catalogue = list(WorkArea.objects.available())
+    areas = catalogue()
     current = member_area_codes(membership)
     opened = None if membership.is_manager else structure_area_codes(membership.structure)
     rows = []
-    for area in catalogue:
+    for area in areas:
         row = AreaRow(area=area, checked=area.always_on or area.code in current)
         if area.always_on:
             row.locked = True
@@ -64,9 +64,7 @@ def set_member_areas(*, membership: Membership, codes: list[str], by) -> set[str
     the member may not open."""
     allowed = allowed_codes(membership)
     wanted = {code for code in codes if code in allowed}
-    wanted |= set(
-        WorkArea.objects.available().filter(always_on=True).values_list("code", flat=True)
-    )
+    wanted |= {area.code for area in catalogue() if area.always_on}
     current = member_area_codes(membership)
     removed = current - wanted
     added = wanted - current

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from accounts import audit, secret
 from accounts.flows.tokens import find_token
-from accounts.models import AuditEvent, OneTimeToken, User
+from accounts.models import AuditEvent, OneTimeToken, User, hash_token
 from structures.models import Membership
 
 SESSION_KEY = "activation_token"
@@ -23,17 +23,21 @@ class State:
 def link_state(raw: str | None) -> tuple[str, OneTimeToken | None]:
     """What the page should show for this link, and its token when there is one."""
     token = find_token(raw or "", OneTimeToken.Purpose.ACTIVATION)
+    return _state_of(token), token
+
+
+def _state_of(token: OneTimeToken | None) -> str:
     if token is None:
-        return State.INVALID, None
+        return State.INVALID
     if token.used_at:
-        return State.USED, token
+        return State.USED
     if token.user.is_active or token.user.activated_at:
-        return State.ALREADY_ACTIVE, token
+        return State.ALREADY_ACTIVE
     if token.revoked_at:
-        return State.REPLACED, token
+        return State.REPLACED
     if token.expires_at <= timezone.now():
-        return State.EXPIRED, token
-    return State.VALID, token
+        return State.EXPIRED
+    return State.VALID
 
 
 class ActivationRefused(Exception):
@@ -47,14 +51,19 @@ def activate_account(*, raw_token: str, password: str, question: str, answer: st
     """Set the password and secret answer, consume the link and activate the account and its
     membership: the first person of a new structure becomes its primary manager; someone who
     asked to join an existing structure now has a pending join request."""
-    state, token = link_state(raw_token)
+    # One query locks the link and its user (FOR UPDATE covers both joined rows), so two
+    # posts of the same link cannot both activate.
+    token = (
+        OneTimeToken.objects.select_for_update()
+        .select_related("user")
+        .filter(token_hash=hash_token(raw_token or ""), purpose=OneTimeToken.Purpose.ACTIVATION)
+        .first()
+    )
+    state = _state_of(token)
     if state != State.VALID:
         raise ActivationRefused(state)
-    token = OneTimeToken.objects.select_for_update().get(pk=token.pk)
-    if token.used_at or token.revoked_at:
-        raise ActivationRefused(State.USED)
     now = timezone.now()
-    user = User.objects.select_for_update().get(pk=token.user_id)
+    user = token.user
     user.set_password(password)
     user.secret_question = question
     user.secret_answer_hash = secret.hash_answer(answer)
@@ -69,9 +78,9 @@ def activate_account(*, raw_token: str, password: str, question: str, answer: st
             "activated_at",
         ]
     )
+    # Older activation links were revoked when this one was issued.
     token.used_at = now
     token.save(update_fields=["used_at"])
-    OneTimeToken.objects.filter(user=user).usable().exclude(pk=token.pk).update(revoked_at=now)
     audit.record(AuditEvent.Kind.ACTIVATION, user=user)
     from structures.services import join_request_submit
 

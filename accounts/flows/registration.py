@@ -20,7 +20,7 @@ from accounts.mail import absolute_url, queue_email
 from accounts.models import AuditEvent, OneTimeToken, User, normalize_email
 from structures import sirene
 from structures.models import Membership, Structure
-from workareas.models import AreaAssignment, WorkArea
+from workareas.models import AreaAssignment, catalogue
 
 logger = logging.getLogger(__name__)
 
@@ -169,9 +169,6 @@ def complete_registration(
     """
     email = draft["email"]
     details = draft["details"]
-    existing_user = User.objects.filter(email=email).first()
-    if existing_user is not None:
-        return _registration_for_existing(existing_user, language)
     try:
         with transaction.atomic():
             structure, created = _structure_for(draft, details)
@@ -189,12 +186,14 @@ def complete_registration(
                 role=Membership.Role.PRIMARY_MANAGER if created else Membership.Role.USER,
                 status=Membership.Status.AWAITING_ACTIVATION,
             )
-            areas = WorkArea.objects.available().filter(code__in=area_codes)
-            always = WorkArea.objects.available().filter(always_on=True)
             AreaAssignment.objects.bulk_create(
-                [AreaAssignment(membership=membership, area=a) for a in {*areas, *always}]
+                [
+                    AreaAssignment(membership=membership, area=area)
+                    for area in catalogue()
+                    if area.always_on or area.code in area_codes
+                ]
             )
-            issue_activation_link(user)
+            issue_activation_link(user, new_user=True)
             audit.record(
                 AuditEvent.Kind.REGISTRATION,
                 user=user,
@@ -203,7 +202,7 @@ def complete_registration(
                 insee=draft.get("lookup"),
             )
     except IntegrityError:
-        # The same address registered in a parallel request: treat it as an existing account.
+        # The address already has an account (the unique constraint says so, race-free).
         existing_user = User.objects.filter(email=email).first()
         if existing_user is None:
             raise

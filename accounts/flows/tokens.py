@@ -20,11 +20,14 @@ TTL = {
 }
 
 
-def create_token(*, user: User, purpose: str, payload: str = "") -> tuple[OneTimeToken, str]:
+def create_token(
+    *, user: User, purpose: str, payload: str = "", revoke_previous: bool = True
+) -> tuple[OneTimeToken, str]:
     """Revoke the user's live tokens of this purpose and create a new one; return it with the
     raw secret, which exists only in the mail."""
     now = timezone.now()
-    OneTimeToken.objects.filter(user=user, purpose=purpose).usable().update(revoked_at=now)
+    if revoke_previous:
+        OneTimeToken.objects.filter(user=user, purpose=purpose).usable().update(revoked_at=now)
     raw = new_raw_token()
     token = OneTimeToken.objects.create(
         user=user,
@@ -48,9 +51,12 @@ def find_token(raw: str, purpose: str) -> OneTimeToken | None:
     )
 
 
-def issue_activation_link(user: User):
-    """Send a new activation link to the login e-mail, revoking the older ones."""
-    token, raw = create_token(user=user, purpose=OneTimeToken.Purpose.ACTIVATION)
+def issue_activation_link(user: User, *, new_user: bool = False):
+    """Send a new activation link to the login e-mail, revoking the older ones (a user created
+    in this transaction has none, and its registration is audited on its own)."""
+    token, raw = create_token(
+        user=user, purpose=OneTimeToken.Purpose.ACTIVATION, revoke_previous=not new_user
+    )
     email = queue_email(
         kind="activation",
         to=user.email,
@@ -64,7 +70,8 @@ def issue_activation_link(user: User):
         user=user,
         token=token,
     )
-    audit.record(AuditEvent.Kind.ACTIVATION_LINK_SENT, user=user)
+    if not new_user:
+        audit.record(AuditEvent.Kind.ACTIVATION_LINK_SENT, user=user)
     return email
 
 

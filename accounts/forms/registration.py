@@ -5,13 +5,17 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
-from django_countries.fields import LazyTypedChoiceField
 
+from accounts.forms.widgets import LongSelect
 from accounts.models import normalize_email
 from structures.identifiers import clean_siret
 
 _PHONE = re.compile(r"^\+?[0-9 .()\-]{6,25}$")
 _FR_POSTAL_CODE = re.compile(r"^[0-9]{5}$")
+
+
+def country_choices():
+    return [("", _("Choose a country")), *countries]
 
 
 class PlainTextField(forms.CharField):
@@ -134,12 +138,12 @@ class DetailsForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
     )
-    country = LazyTypedChoiceField(
+    country = forms.ChoiceField(
         label=_("Country"),
-        choices=countries,
+        choices=country_choices,
         required=False,
         initial="FR",
-        widget=forms.Select(attrs={"autocomplete": "country"}),
+        widget=LongSelect(attrs={"autocomplete": "country"}),
     )
     non_diffusible = forms.BooleanField(
         label=_("INSEE not diffusible"),

@@ -14,7 +14,7 @@ from accounts.forms.registration import AreasForm
 from accounts.passwords import meter_rules
 from structures.models import Membership
 from workareas import services as areas
-from workareas.models import WorkArea
+from workareas.models import catalogue
 
 CONTACT_SESSION_KEY = "contact_email_token"
 
@@ -103,7 +103,7 @@ def work_areas(request):
             structure_id=wanted if str(wanted).isdigit() else 0,
         )
     if request.method == "POST":
-        form = AreasForm(request.POST, catalogue=WorkArea.objects.available())
+        form = AreasForm(request.POST, catalogue=catalogue())
         if form.is_valid():
             areas.set_member_areas(
                 membership=membership, codes=form.cleaned_data["areas"], by=request.user

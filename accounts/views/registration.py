@@ -14,7 +14,7 @@ from accounts.flows import registration as flow
 from accounts.flows.tokens import resend_activation_link
 from accounts.forms.auth import LoginForm
 from accounts.forms.registration import AreasForm, DetailsForm, StartForm
-from workareas.models import WorkArea
+from workareas.models import catalogue
 
 logger = logging.getLogger(__name__)
 
@@ -104,9 +104,9 @@ def register_areas(request):
         return redirect("accounts:home")
     if not draft.get("details"):
         return redirect("accounts:register_details")
-    catalogue = list(WorkArea.objects.available())
+    areas = catalogue()
     if request.method == "POST":
-        form = AreasForm(request.POST, catalogue=catalogue)
+        form = AreasForm(request.POST, catalogue=areas)
         if form.is_valid():
             draft["areas"] = form.cleaned_data["areas"]
             _save_draft(request, draft)
@@ -129,18 +129,16 @@ def register_areas(request):
                 return redirect("accounts:register_sent")
         selected = set(form.data.getlist("areas"))
     else:
-        form = AreasForm(catalogue=catalogue)
+        form = AreasForm(catalogue=areas)
         chosen = draft.get("areas")
-        selected = (
-            set(chosen) if chosen is not None else {a.code for a in catalogue if a.on_by_default}
-        )
+        selected = set(chosen) if chosen is not None else {a.code for a in areas if a.on_by_default}
     rows = [
         {
             "area": area,
             "checked": area.always_on or area.code in selected,
             "locked": area.always_on,
         }
-        for area in catalogue
+        for area in areas
     ]
     structure = flow.existing_structure(draft)
     structure_name = structure.name if structure else draft["details"].get("company_name", "")

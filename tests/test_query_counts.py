@@ -1,0 +1,75 @@
+"""At most 8 SQL queries on every page of the journey (the benchmark prints the same figure)."""
+
+from contextlib import contextmanager
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests import journey
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+MAX = 8
+
+
+@contextmanager
+def max_queries(limit):
+    """Count the statements a page sends, less the SAVEPOINT/RELEASE pairs that exist only
+    because each test runs inside a transaction (in production the page's transaction is
+    BEGIN/COMMIT, which Django does not send as statements)."""
+    with CaptureQueriesContext(connection) as context:
+        yield
+    queries = [
+        q["sql"]
+        for q in context.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT"))
+    ]
+    assert len(queries) <= limit, "\n".join(queries)
+
+
+def test_registration_pages(client):
+    """Steps 1 to 3, GET and POST, and the confirmation page."""
+    with max_queries(MAX):
+        client.get("/")
+    with max_queries(MAX):
+        journey.step1(client, "count@example.org", journey.COMPANY_SIRET)
+    with max_queries(MAX):
+        client.get("/register/details/")
+    with max_queries(MAX):
+        journey.step2(client)
+    with max_queries(MAX):
+        client.get("/register/areas/")
+    with max_queries(MAX):
+        assert journey.step3(client, ["issued-invoices", "commitments"]).status_code == 302
+    with max_queries(MAX):
+        client.get("/register/sent/")
+
+
+def test_activation_and_login_pages(client):
+    """The link, the activation page and its POST, the log-in page and its POST."""
+    journey.register(client, "count@example.org")
+    path = journey.activation_path("count@example.org")
+    with max_queries(MAX):
+        client.get(path)
+    with max_queries(MAX):
+        client.get("/activate/")
+    data = {
+        "password": PASSWORD,
+        "confirmation": PASSWORD,
+        "secret_question": "pet",
+        "custom_question": "",
+        "answer": "Médor",
+    }
+    with max_queries(MAX):
+        assert client.post("/activate/", data).status_code == 302
+    with max_queries(MAX):
+        client.get("/login/")
+    with max_queries(MAX):
+        response = client.post(
+            "/login/", {"login-email": "count@example.org", "login-password": PASSWORD}
+        )
+    assert response["Location"] == "/dashboard/"
+    with max_queries(MAX):
+        client.get("/dashboard/")
