@@ -12,6 +12,7 @@ from accounts.flows import account as flow
 from accounts.forms.account import PasswordChangeForm, ProfileForm, SecretQuestionChangeForm
 from accounts.forms.registration import AreasForm
 from accounts.passwords import meter_rules
+from accounts.views.auth import remember_language
 from structures.models import Membership
 from workareas import services as areas
 from workareas.models import catalogue
@@ -43,9 +44,7 @@ def account(request):
                     "used once you open that link."
                 ),
             )
-        response = redirect("accounts:account")
-        response.set_cookie("django_language", user.preferred_language, samesite="Lax")
-        return response
+        return remember_language(redirect("accounts:account"), user.preferred_language)
     return render(
         request,
         "accounts/account.html",

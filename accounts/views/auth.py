@@ -25,11 +25,16 @@ def login_view(request):
             user = form.user
             login(request, user)  # rotates the session key
             target = request.POST.get("next") or request.GET.get("next")
-            if target and url_has_allowed_host_and_scheme(
-                target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            if not (
+                target
+                and url_has_allowed_host_and_scheme(
+                    target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+                )
             ):
-                return redirect(target)
-            return redirect("accounts:dashboard")
+                target = "accounts:dashboard"
+            response = redirect(target)
+            # The portal speaks the language the person chose in their account.
+            return remember_language(response, user.preferred_language)
         # Failures from one IP across every account: a robot trying many addresses.
         if form.errors.get("__all__") and throttle.exceeded(
             request, group="login-failures-ip", rates=[settings.LOGIN_IP_FAILURE_RATE]
@@ -46,6 +51,18 @@ def logout_view(request):
         audit.record(AuditEvent.Kind.LOGOUT, user=request.user)
     logout(request)
     return redirect("accounts:home")
+
+
+def remember_language(response, language: str):
+    """Set the language cookie as Django's own language switch does."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+    )
+    return response
 
 
 def locked_out(request, original_response=None, credentials=None):

@@ -119,3 +119,10 @@ def test_lockout_uses_the_proxy_aware_ip(client, settings):
     # Five wrong passwords, then the attempt refused by the lock-out: all from the real client.
     assert AuditEvent.objects.filter(kind="login_failure", ip_address="198.51.100.7").count() == 6
     assert not AuditEvent.objects.filter(kind="login_failure", ip_address="127.0.0.1").exists()
+
+
+def test_login_switches_to_the_preferred_language(client):
+    """Someone who chose French in their account gets French pages after logging in."""
+    member = MembershipFactory(user__preferred_language="fr")
+    login(client, member.user.email, PASSWORD)
+    assert '<html lang="fr">' in client.get("/dashboard/").content.decode()
