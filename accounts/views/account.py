@@ -96,10 +96,16 @@ def work_areas(request):
     membership = memberships[0]
     wanted = request.GET.get("structure") or request.POST.get("structure")
     if wanted:
+        try:
+            structure_id = int(wanted)
+        except ValueError:
+            structure_id = 0
+        if not 0 < structure_id < 2**63:  # beyond a bigint, the database would refuse it
+            structure_id = 0
         membership = get_object_or_404(
             Membership.objects.active().select_related("structure"),
             user=request.user,
-            structure_id=wanted if str(wanted).isdigit() else 0,
+            structure_id=structure_id,
         )
     if request.method == "POST":
         form = AreasForm(request.POST, catalogue=catalogue())

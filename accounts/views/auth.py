@@ -5,7 +5,9 @@ from datetime import timedelta
 from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib.auth import login, logout
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
@@ -31,8 +33,8 @@ def login_view(request):
                     target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
                 )
             ):
-                target = "accounts:dashboard"
-            response = redirect(target)
+                target = reverse("accounts:dashboard")
+            response = HttpResponseRedirect(target)
             # The portal speaks the language the person chose in their account.
             return remember_language(response, user.preferred_language)
         # Failures from one IP across every account: a robot trying many addresses.
