@@ -225,6 +225,9 @@ USE_I18N = True
 USE_TZ = True
 
 # Static files, served by WhiteNoise.
+# No uploads; set so that nothing else is ever served from the project folder.
+MEDIA_URL = "/media/"
+MEDIA_ROOT = VAR_DIR / "media"
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]

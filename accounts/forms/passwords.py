@@ -16,7 +16,11 @@ class NewPasswordMixin(forms.Form):
         strip=False,
         max_length=4096,
         widget=forms.PasswordInput(
-            attrs={"autocomplete": "new-password", "data-password-meter": "true"}
+            attrs={
+                "autocomplete": "new-password",
+                "data-password-meter": "true",
+                "aria-describedby": "password-meter-text",
+            }
         ),
         error_messages={"required": _("Enter a password.")},
     )

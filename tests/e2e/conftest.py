@@ -14,13 +14,15 @@ from tests.e2e import support
 
 @pytest.fixture(scope="session")
 def live_server(request):
-    """pytest-django's live server, its static files served by WhiteNoise as in production.
+    """pytest-django's live server, serving the site as production does.
 
     pytest-django wraps the site in Django's StaticFilesHandler, which looks static files up
     with the finders under their source names; pages link the manifest's hashed names
     (css/portal.2b47….css) that no finder knows, so every stylesheet and script answered 404
-    and the pages ran without their JavaScript. Passing the requests through to the
-    middleware lets WhiteNoise serve the collected files, as it does in production.
+    and the pages ran without their JavaScript. Inside it, LiveServerThread's media handler,
+    with MEDIA_URL unset, serves any file of the working directory (/chorus/settings.py).
+    Both are left out: every request reaches the WSGI application, where WhiteNoise serves
+    the collected static files.
     """
     from django.test.testcases import LiveServerThread
     from pytest_django.live_server_helper import LiveServer
@@ -29,7 +31,7 @@ def live_server(request):
     server = LiveServer("localhost", start=False)
     server.thread = LiveServerThread(
         "localhost",
-        static_handler=lambda application: application,
+        static_handler=lambda media_handler: media_handler.application,
         connections_override=server.thread.connections_override,
     )
     server.thread.daemon = True
@@ -80,20 +82,47 @@ def browser(_playwright):
 
 
 @pytest.fixture
-def new_page(browser, request):
-    """Opens pages in fresh contexts (a person each: own cookies), closed after the test."""
+def new_page(browser):
+    """Opens pages in fresh contexts (a person each: own cookies), closed after the test.
+
+    A static file that fails to load, an uncaught script error or a Content-Security-Policy
+    violation on any page fails the test at teardown, naming the page."""
     contexts = []
+    problems = []
+
+    def watch(page):
+        page.on(
+            "response",
+            lambda r: (
+                "/static/" in r.url
+                and r.status >= 400
+                and problems.append(f"{r.status} for {r.url} (on {page.url})")
+            ),
+        )
+        page.on("pageerror", lambda e: problems.append(f"script error on {page.url}: {e}"))
+        page.on(
+            "console",
+            lambda m: (
+                m.type == "error"
+                and "Content Security Policy" in m.text
+                and problems.append(f"CSP violation on {page.url}: {m.text}")
+            ),
+        )
 
     def open_page():
         context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
         context.set_default_timeout(15_000)
         context.set_default_navigation_timeout(30_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        watch(page)
+        return page
 
     yield open_page
     for context in contexts:
         context.close()
+    if problems:
+        pytest.fail("the pages had problems:\n  " + "\n  ".join(problems))
 
 
 @pytest.fixture
