@@ -145,3 +145,15 @@ def test_mailbox_lists_mails_with_clickable_links(client, settings, tmp_path):
     assert "Activate your Chorus Pro account" in page
     assert '<a href="http://127.0.0.1:8000/activate/abc123/">' in page
     assert "<script>alert(1)</script>" not in page
+
+
+def test_favicon(client):
+    """/favicon.ico leads to the icon instead of a 404."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith(".svg")
+
+
+def test_project_files_are_never_served(client):
+    """Nothing outside the static files is served from the project folder."""
+    assert client.get("/chorus/settings.py").status_code == 404
+    assert client.get("/media/../chorus/settings.py").status_code == 404
