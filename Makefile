@@ -34,6 +34,7 @@ test: $(STAMP) axe
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) scripts/check_services.py
+	@mkdir -p var
 	SECRET_KEY=makemigrations-check $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
 
