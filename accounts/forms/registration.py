@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from accounts.forms.widgets import LongSelect
+from accounts.forms.widgets import CountrySelect
 from accounts.models import normalize_email
 from structures.identifiers import clean_siret
 
@@ -143,7 +143,7 @@ class DetailsForm(forms.Form):
         choices=country_choices,
         required=False,
         initial="FR",
-        widget=LongSelect(attrs={"autocomplete": "country"}),
+        widget=CountrySelect(attrs={"autocomplete": "country"}),
     )
     non_diffusible = forms.BooleanField(
         label=_("INSEE not diffusible"),

@@ -307,3 +307,14 @@ def test_resend_is_throttled_and_neutral(client):
     assert "If an account is waiting for activation at this address" in first
     assert "If an account is waiting for activation at this address" in second
     assert OneTimeToken.objects.filter(user__email="resend@example.org").count() == 2
+
+
+def test_country_select_keeps_the_choice_in_each_language(client):
+    """The country of a foreign establishment is selected, with names in the page's language."""
+    journey.step1(client, "a@example.org", journey.FOREIGN_SIRET)
+    page = client.get("/register/details/").content.decode()
+    assert '<option value="DE" selected>Germany</option>' in page
+    assert '<option value="FR">France</option>' in page
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+    page = client.get("/register/details/").content.decode()
+    assert '<option value="DE" selected>Allemagne</option>' in page
