@@ -3,7 +3,7 @@
 import contextvars
 from dataclasses import dataclass
 
-from chorus.http import client_ip
+from chorus.http import UNKNOWN, client_ip
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class RequestContextMiddleware:
     def __call__(self, request):
         token = _current.set(
             RequestContext(
-                ip_address=client_ip(request) if request.META.get("REMOTE_ADDR") else None,
+                ip_address=_known(client_ip(request)),
                 user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
             )
         )
@@ -36,17 +36,9 @@ class RequestContextMiddleware:
             _current.reset(token)
 
 
-def _valid_ip(value: str | None) -> str | None:
-    from django.core.exceptions import ValidationError
-    from django.core.validators import validate_ipv46_address
-
-    if not value:
-        return None
-    try:
-        validate_ipv46_address(value)
-    except ValidationError:
-        return None
-    return value
+def _known(address: str) -> str | None:
+    """client_ip answers a valid address, or UNKNOWN when it has none: store that as empty."""
+    return None if address == UNKNOWN else address
 
 
 def record(kind, *, user=None, actor=None, email="", **detail):
@@ -61,7 +53,7 @@ def record(kind, *, user=None, actor=None, email="", **detail):
         user=user,
         actor=actor,
         email=(email or "")[:254],
-        ip_address=_valid_ip(context.ip_address) if context else None,
+        ip_address=context.ip_address if context else None,
         user_agent=context.user_agent if context else "",
         detail=detail,
     )

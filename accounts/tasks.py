@@ -93,12 +93,9 @@ def _start_token_clock(email: OutgoingEmail) -> None:
     token = email.token
     if token is None or token.used_at or token.revoked_at:
         return
-    ttl = {
-        token.Purpose.ACTIVATION: settings.ACTIVATION_LINK_TTL,
-        token.Purpose.PASSWORD_RESET: settings.PASSWORD_RESET_LINK_TTL,
-        token.Purpose.CONTACT_EMAIL: settings.CONTACT_EMAIL_LINK_TTL,
-    }[token.purpose]
-    expires = email.sent_at + timedelta(seconds=ttl)
+    from accounts.flows.tokens import TTL
+
+    expires = email.sent_at + timedelta(seconds=TTL[token.purpose]())
     if expires > token.expires_at:
         token.expires_at = expires
         token.save(update_fields=["expires_at"])

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import audit, secret
-from accounts.flows.tokens import create_token, find_token
+from accounts.flows.tokens import find_token, mail_link
 from accounts.mail import absolute_url, queue_email
 from accounts.models import AuditEvent, OneTimeToken, User
 
@@ -48,17 +48,14 @@ def profile_update(
         user.save(update_fields=changed)
         audit.record(AuditEvent.Kind.PROFILE_CHANGE, user=user, actor=user, fields=changed)
     if contact_email and contact_email.lower() != user.notification_email.lower():
-        token, raw = create_token(
-            user=user, purpose=OneTimeToken.Purpose.CONTACT_EMAIL, payload=contact_email
-        )
-        queue_email(
-            kind="contact_email_confirmation",
-            to=contact_email,
-            template="accounts/email/contact_email",
-            context={"user": user, "link": absolute_url(f"/account/contact-email/{raw}/")},
-            language=user.preferred_language,
+        mail_link(
             user=user,
-            token=token,
+            purpose=OneTimeToken.Purpose.CONTACT_EMAIL,
+            path="/account/contact-email/",
+            kind="contact_email_confirmation",
+            template="accounts/email/contact_email",
+            to=contact_email,
+            payload=contact_email,
         )
         return True
     return False

@@ -1,13 +1,11 @@
 """Password recovery: a link mailed to the login e-mail AND the secret answer, never one alone."""
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from accounts import audit, secret
 from accounts.flows.account import _password_changed_mail
-from accounts.flows.tokens import create_token, find_token
-from accounts.mail import absolute_url, queue_email
+from accounts.flows.tokens import find_token, mail_link
 from accounts.models import AuditEvent, OneTimeToken, User
 
 SESSION_KEY = "password_reset_token"
@@ -22,19 +20,12 @@ def request_reset(*, email: str) -> bool:
     user = User.objects.filter(email=email, is_active=True).first()
     if user is None:
         return False
-    token, raw = create_token(user=user, purpose=OneTimeToken.Purpose.PASSWORD_RESET)
-    queue_email(
-        kind="password_reset",
-        to=user.email,
-        template="accounts/email/password_reset",
-        context={
-            "user": user,
-            "link": absolute_url(f"/password/reset/{raw}/"),
-            "minutes": settings.PASSWORD_RESET_LINK_TTL // 60,
-        },
-        language=user.preferred_language,
+    mail_link(
         user=user,
-        token=token,
+        purpose=OneTimeToken.Purpose.PASSWORD_RESET,
+        path="/password/reset/",
+        kind="password_reset",
+        template="accounts/email/password_reset",
     )
     return True
 

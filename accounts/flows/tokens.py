@@ -40,6 +40,37 @@ def create_token(
     return token, raw
 
 
+def mail_link(
+    *,
+    user: User,
+    purpose: str,
+    path: str,
+    kind: str,
+    template: str,
+    to: str | None = None,
+    payload: str = "",
+    revoke_previous: bool = True,
+):
+    """Create a token of `purpose` and queue the mail carrying its link (`path` + secret),
+    in the user's language, to the login e-mail unless `to` says otherwise."""
+    token, raw = create_token(
+        user=user, purpose=purpose, payload=payload, revoke_previous=revoke_previous
+    )
+    return queue_email(
+        kind=kind,
+        to=to or user.email,
+        template=template,
+        context={
+            "user": user,
+            "link": absolute_url(f"{path}{raw}/"),
+            "minutes": TTL[purpose]() // 60,
+        },
+        language=user.preferred_language,
+        user=user,
+        token=token,
+    )
+
+
 def find_token(raw: str, purpose: str) -> OneTimeToken | None:
     """The token behind a raw secret, whatever its state, or None when there is no such link."""
     if not raw or len(raw) > 100:
@@ -54,21 +85,13 @@ def find_token(raw: str, purpose: str) -> OneTimeToken | None:
 def issue_activation_link(user: User, *, new_user: bool = False):
     """Send a new activation link to the login e-mail, revoking the older ones (a user created
     in this transaction has none, and its registration is audited on its own)."""
-    token, raw = create_token(
-        user=user, purpose=OneTimeToken.Purpose.ACTIVATION, revoke_previous=not new_user
-    )
-    email = queue_email(
-        kind="activation",
-        to=user.email,
-        template="accounts/email/activation",
-        context={
-            "user": user,
-            "link": absolute_url(f"/activate/{raw}/"),
-            "minutes": settings.ACTIVATION_LINK_TTL // 60,
-        },
-        language=user.preferred_language,
+    email = mail_link(
         user=user,
-        token=token,
+        purpose=OneTimeToken.Purpose.ACTIVATION,
+        path="/activate/",
+        kind="activation",
+        template="accounts/email/activation",
+        revoke_previous=not new_user,
     )
     if not new_user:
         audit.record(AuditEvent.Kind.ACTIVATION_LINK_SENT, user=user)
