@@ -1,76 +1,16 @@
-"""The admin of people: users, the outbox of mails and the audit log.
-
-Every admin action writes an ADMIN_ACTION audit event per object it touched, with the admin as
-actor (`record_admin_action`, also used by the structures and work-area admins).
-"""
-
-import json
-import re
+"""The admin of people. Every admin action writes an audit event per user it touched."""
 
 from django.contrib import admin, messages
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import forms as auth_forms
 from django.db import transaction
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts import audit, mail
-from accounts.flows.tokens import issue_activation_link
-from accounts.models import AuditEvent, OutgoingEmail, User
-
-
-def record_admin_action(
-    request, *, action: str, obj, user=None, email: str = "", **detail
-) -> AuditEvent:
-    """Write the audit event of one object changed by an admin action, the admin as actor.
-
-    `user` and `email` name the person concerned, when there is one.
-    """
-    return audit.record(
-        AuditEvent.Kind.ADMIN_ACTION,
-        user=user,
-        actor=request.user,
-        email=email,
-        action=action,
-        object=str(obj)[:200],
-        model=obj._meta.label_lower,
-        pk=obj.pk,
-        **detail,
-    )
-
-
-class AuditedDeleteMixin:
-    """Deleting from the admin, on the delete page or with "Delete selected", is audited too."""
-
-    def delete_model(self, request, obj):
-        with transaction.atomic():
-            _record_deletion(request, obj)
-            super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            for obj in queryset:
-                _record_deletion(request, obj)
-            super().delete_queryset(request, queryset)
-
-
-def _record_deletion(request, obj):
-    # A deleted user cannot be linked to the event: their address is kept instead.
-    email = obj.email if isinstance(obj, User) else ""
-    record_admin_action(request, action="delete", obj=obj, email=email)
-
-
-def pretty_json(value):
-    """A JSON document indented in a <pre>, escaped, for read-only admin fields."""
-    if value in (None, "", {}, []):
-        return admin.site.empty_value_display
-    text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
-    return format_html('<pre style="white-space: pre-wrap">{}</pre>', text)
-
-
-# ---------------------------------------------------------------------------------------------
-# Users
+from accounts.models import User
+from accounts.services.links import activation_link_send
+from audit.admin import AuditedDeleteMixin
+from audit.services import record_admin_action
 
 
 class UserCreationForm(auth_forms.AdminUserCreationForm):
@@ -164,7 +104,7 @@ class UserAdmin(AuditedDeleteMixin, auth_admin.UserAdmin):
                 skipped += 1
                 continue
             with transaction.atomic():
-                issue_activation_link(user)
+                activation_link_send(user=user)
                 record_admin_action(request, action="resend_activation_link", obj=user, user=user)
             sent += 1
         if sent:
@@ -220,168 +160,3 @@ class UserAdmin(AuditedDeleteMixin, auth_admin.UserAdmin):
                 % {"count": skipped},
                 messages.WARNING,
             )
-
-
-# ---------------------------------------------------------------------------------------------
-# Outgoing e-mails
-
-# A one-time link's secret is 256 random bits in URL-safe base64 (43 characters). The mail is
-# the only place it exists: shown in the admin, it would let an admin use someone's link.
-_LINK_SECRET = re.compile(r"[A-Za-z0-9_-]{40,}")
-
-
-def _hide_link_secrets(email: OutgoingEmail, text: str) -> str:
-    if not email.token_id:
-        return text
-    return _LINK_SECRET.sub("[secret hidden]", text)
-
-
-@admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(AuditedDeleteMixin, admin.ModelAdmin):
-    list_display = (
-        "created_at",
-        "status",
-        "to",
-        "subject",
-        "kind",
-        "attempts",
-        "short_error",
-        "sent_at",
-    )
-    list_filter = ("status", "kind", "created_at")
-    search_fields = ("to", "subject")
-    ordering = ("-created_at",)
-    fields = (
-        "kind",
-        "to",
-        "subject",
-        "language",
-        "status",
-        "attempts",
-        "last_error",
-        "created_at",
-        "next_attempt_at",
-        "sent_at",
-        "message_id",
-        "user",
-        "body_text_display",
-        "body_html_display",
-    )
-    readonly_fields = fields
-    actions = ("retry_now",)
-
-    def has_add_permission(self, request):
-        # A mail is written by the code that sends it, never by hand.
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # The rows belong to the send task; the admin may only act on them (retry), so the
-        # change page is read-only while the changelist keeps its actions.
-        return obj is None and super().has_change_permission(request)
-
-    @admin.display(description=_("last error"))
-    def short_error(self, email):
-        return email.last_error[:80]
-
-    @admin.display(description=_("text body"))
-    def body_text_display(self, email):
-        return format_html(
-            '<pre style="white-space: pre-wrap">{}</pre>',
-            _hide_link_secrets(email, email.body_text),
-        )
-
-    @admin.display(description=_("HTML body (source)"))
-    def body_html_display(self, email):
-        if not email.body_html:
-            return self.get_empty_value_display()
-        return format_html(
-            '<pre style="white-space: pre-wrap">{}</pre>',
-            _hide_link_secrets(email, email.body_html),
-        )
-
-    @admin.action(description=_("Retry now"), permissions=["change"])
-    def retry_now(self, request, queryset):
-        retried = skipped = 0
-        for email in queryset.select_related("user"):
-            with transaction.atomic():
-                # Conditional update: the send task may have touched the row meanwhile.
-                changed = OutgoingEmail.objects.filter(
-                    pk=email.pk, status=OutgoingEmail.Status.FAILED
-                ).update(status=OutgoingEmail.Status.PENDING, next_attempt_at=None)
-                if not changed:
-                    skipped += 1
-                    continue
-                record_admin_action(
-                    request, action="retry_email", obj=email, user=email.user, email=email.to
-                )
-                transaction.on_commit(lambda pk=email.pk: mail.enqueue_send(pk))
-            retried += 1
-        if retried:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d e-mail queued again.", "%(count)d e-mails queued again.", retried
-                )
-                % {"count": retried},
-                messages.SUCCESS,
-            )
-        if skipped:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d e-mail skipped: only failed e-mails are retried.",
-                    "%(count)d e-mails skipped: only failed e-mails are retried.",
-                    skipped,
-                )
-                % {"count": skipped},
-                messages.WARNING,
-            )
-
-
-# ---------------------------------------------------------------------------------------------
-# Audit log
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """The audit log is evidence: nobody adds, edits or deletes an event from the admin."""
-
-    list_display = (
-        "created_at",
-        "kind",
-        "email",
-        "actor",
-        "ip_address",
-        "short_user_agent",
-    )
-    list_filter = ("kind", "created_at")
-    search_fields = ("email", "ip_address")
-    list_select_related = ("actor",)
-    fields = (
-        "created_at",
-        "kind",
-        "user",
-        "email",
-        "actor",
-        "ip_address",
-        "user_agent",
-        "detail_display",
-    )
-    readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("user agent"))
-    def short_user_agent(self, event):
-        return event.user_agent[:60]
-
-    @admin.display(description=_("detail"))
-    def detail_display(self, event):
-        return pretty_json(event.detail)

@@ -7,4 +7,10 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from accounts import signals  # noqa: F401
+        from accounts import signals  # noqa: F401  (connects the log-in audit receivers)
+        from accounts.services import links
+        from outbox import kinds
+
+        # A mailed link's lifetime starts when its mail leaves.
+        for kind, _template in links.MAIL_KINDS.values():
+            kinds.register(kind, after_sent=links.link_mail_sent)

@@ -4,7 +4,7 @@ import time
 
 from django.contrib.auth.hashers import Argon2PasswordHasher
 
-from chorus.timing import add_hash_time
+from common.timing import add_hash_time
 
 
 class TimedArgon2PasswordHasher(Argon2PasswordHasher):

@@ -1,4 +1,4 @@
-"""People: the user, their activation and recovery tokens, the outbox of mails and the audit log."""
+"""People: the user and the single-use links mailed to them."""
 
 import hashlib
 import secrets
@@ -10,10 +10,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
-def normalize_email(email: str) -> str:
-    """Login addresses are compared and stored lower-cased and trimmed."""
-    return (email or "").strip().lower()
+from common.text import normalize_email
 
 
 class UserManager(BaseUserManager):
@@ -140,6 +137,14 @@ class OneTimeToken(models.Model):
     failed_attempts = models.PositiveSmallIntegerField(default=0)
     # What the token confirms, when it is more than the user (the new contact e-mail).
     payload = models.CharField(max_length=254, blank=True)
+    # The mail that carries the link: the link's lifetime starts when that mail leaves.
+    mail = models.ForeignKey(
+        "outbox.OutgoingEmail",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     objects = TokenQuerySet.as_manager()
 
@@ -148,105 +153,3 @@ class OneTimeToken(models.Model):
 
     def __str__(self):
         return f"{self.get_purpose_display()} for {self.user_id}"
-
-    @property
-    def state(self) -> str:
-        if self.used_at:
-            return "used"
-        if self.revoked_at:
-            return "revoked"
-        if self.expires_at <= timezone.now():
-            return "expired"
-        return "valid"
-
-
-class OutgoingEmail(models.Model):
-    """A mail is a row first; the send task takes it by id, so it is never sent twice."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
-
-    kind = models.CharField(max_length=40)
-    to = models.EmailField(max_length=254)
-    subject = models.CharField(max_length=255)
-    body_text = models.TextField()
-    body_html = models.TextField(blank=True)
-    language = models.CharField(max_length=5, default="en")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    message_id = models.CharField(max_length=255, blank=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    token = models.ForeignKey(
-        OneTimeToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
-    )
-
-    class Meta:
-        verbose_name = _("outgoing e-mail")
-        verbose_name_plural = _("outgoing e-mails")
-        indexes = [models.Index(fields=["status", "created_at"])]
-
-    def __str__(self):
-        return f"{self.subject} → {self.to}"
-
-
-class AuditEvent(models.Model):
-    class Kind(models.TextChoices):
-        REGISTRATION = "registration", _("Registration")
-        ACTIVATION = "activation", _("Activation")
-        ACTIVATION_LINK_SENT = "activation_link_sent", _("Activation link sent")
-        LOGIN_SUCCESS = "login_success", _("Login success")
-        LOGIN_FAILURE = "login_failure", _("Login failure")
-        LOCKOUT = "lockout", _("Lockout")
-        LOGOUT = "logout", _("Logout")
-        PASSWORD_CHANGE = "password_change", _("Password change")
-        PASSWORD_RESET_REQUEST = "password_reset_request", _("Password reset requested")
-        PASSWORD_RESET = "password_reset", _("Password reset")
-        SECRET_ANSWER_FAILURE = "secret_answer_failure", _("Secret answer failure")
-        SECRET_QUESTION_CHANGE = "secret_question_change", _("Secret question change")
-        PROFILE_CHANGE = "profile_change", _("Profile change")
-        CONTACT_EMAIL_CHANGE = "contact_email_change", _("Contact e-mail change")
-        WORK_AREAS_CHANGE = "work_areas_change", _("Work areas change")
-        STRUCTURE_CHANGE = "structure_change", _("Structure change")
-        ROLE_TRANSFER = "role_transfer", _("Primary manager transfer")
-        JOIN_REQUEST = "join_request", _("Join request")
-        JOIN_APPROVED = "join_approved", _("Join request approved")
-        JOIN_REFUSED = "join_refused", _("Join request refused")
-        ADMIN_ACTION = "admin_action", _("Admin action")
-        PURGE = "purge", _("Abandoned registration purged")
-
-    kind = models.CharField(max_length=40, choices=Kind.choices, db_index=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="audit_events",
-    )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    email = models.CharField(max_length=254, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=300, blank=True)
-    detail = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        verbose_name = _("audit event")
-        verbose_name_plural = _("audit log")
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} {self.email}"

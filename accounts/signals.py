@@ -4,8 +4,9 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
-from accounts import audit
-from accounts.models import AuditEvent, normalize_email
+from audit import services as audit
+from audit.models import AuditEvent
+from common.text import normalize_email
 
 
 @receiver(user_logged_in)

@@ -13,7 +13,7 @@ app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
     "requeue-pending-emails": {
-        "task": "accounts.tasks.requeue_pending_emails",
+        "task": "outbox.tasks.requeue_pending_emails",
         "schedule": 60.0,
     },
     "verify-unverified-structures": {
@@ -21,7 +21,7 @@ app.conf.beat_schedule = {
         "schedule": 120.0,
     },
     "purge-abandoned-registrations": {
-        "task": "accounts.tasks.purge_abandoned_registrations",
+        "task": "onboarding.tasks.purge_abandoned_registrations",
         "schedule": crontab(minute=17),
     },
 }

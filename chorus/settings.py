@@ -45,10 +45,15 @@ INSTALLED_APPS = [
     "django_countries",
     "csp",
     "axes",
-    "accounts",
-    "structures",
-    "workareas",
+    # The journey on top, then the domain, then the plumbing every app uses.
+    "onboarding",
     "helpdesk",
+    "workareas",
+    "structures",
+    "accounts",
+    "outbox",
+    "audit",
+    "common",
 ]
 
 MIDDLEWARE = [
@@ -62,14 +67,14 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "accounts.audit.RequestContextMiddleware",
+    "audit.context.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
 # Server-Timing and X-SQL-Queries headers, for the benchmark.
 SERVER_TIMING = env.bool("SERVER_TIMING", default=False)
 if SERVER_TIMING:
-    MIDDLEWARE.insert(0, "chorus.timing.ServerTimingMiddleware")
+    MIDDLEWARE.insert(0, "common.timing.ServerTimingMiddleware")
 
 ROOT_URLCONF = "chorus.urls"
 WSGI_APPLICATION = "chorus.wsgi.application"
@@ -90,6 +95,7 @@ TEMPLATES = [
         },
     },
 ]
+FORM_RENDERER = "common.forms_rendering.PortalFormRenderer"
 
 # Database: PostgreSQL in production, a SQLite file under var/ by default.
 DATABASES = {
@@ -143,7 +149,7 @@ EMAIL_URL = env.str("EMAIL_URL", default="")
 if EMAIL_URL:
     vars().update(env.email_url_config(EMAIL_URL))
 else:
-    EMAIL_BACKEND = "accounts.mailbox.LocalMailboxBackend"
+    EMAIL_BACKEND = "outbox.mailbox.LocalMailboxBackend"
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Chorus Pro <no-reply@localhost>")
@@ -201,7 +207,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "accounts:dashboard"
+LOGIN_REDIRECT_URL = "workareas:dashboard"
 
 # Login throttling (django-axes): failures per account+IP and per IP, then a cool-off.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -209,7 +215,7 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # Failures from one IP across all accounts (a robot trying many accounts), counted apart.
 LOGIN_IP_FAILURE_RATE = env.str("LOGIN_IP_FAILURE_RATE", default="50/h")
-AXES_CLIENT_IP_CALLABLE = "chorus.http.client_ip"
+AXES_CLIENT_IP_CALLABLE = "common.http.client_ip"
 AXES_USERNAME_FORM_FIELD = "email"
 AXES_LOCKOUT_CALLABLE = "accounts.views.auth.locked_out"
 AXES_RESET_ON_SUCCESS = True

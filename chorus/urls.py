@@ -15,9 +15,11 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("help/", include("helpdesk.urls")),
-    path("", include("workareas.urls")),
-    path("", include("structures.urls")),
+    path("", include("onboarding.urls")),
     path("", include("accounts.urls")),
+    path("", include("structures.urls")),
+    path("", include("workareas.urls")),
+    path("", include("outbox.urls")),
 ]
 
 if settings.DEBUG:

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms.registration import LoginEmailField, PlainTextField
+from common.forms import LoginEmailField, PlainTextField
 from helpdesk.models import Question
 from structures.identifiers import clean_siret
 
@@ -34,6 +34,8 @@ class QuestionForm(forms.Form):
     siret = PlainTextField(
         label=_("Your company's SIRET"),
         max_length=40,
+        help_anchor="siret",
+        help_link_text=_("What is a SIRET?"),
         required=False,
         help_text=_("Optional. The 14 digits of your company's SIRET, if you have one."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),

@@ -4,10 +4,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import audit
-from accounts.mail import absolute_url, queue_email
-from accounts.models import AuditEvent
+from audit import services as audit
+from audit.models import AuditEvent
 from helpdesk.models import Question
+from outbox.services import absolute_url, email_queue
 
 _LANGUAGES = {code for code, _name in settings.LANGUAGES}
 
@@ -34,7 +34,7 @@ def question_submit(
         message=message,
         language=_language(language),
     )
-    queue_email(
+    email_queue(
         kind="help_ack",
         to=question.email,
         template="helpdesk/email/ack",
@@ -68,7 +68,7 @@ def question_save(*, question: Question, actor) -> bool:
             question.status = Question.Status.ANSWERED
     question.save()
     if send:
-        queue_email(
+        email_queue(
             kind="help_reply",
             to=question.email,
             template="helpdesk/email/reply",

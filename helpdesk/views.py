@@ -5,8 +5,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods, require_safe
 
-from accounts import throttle
 from accounts.passwords import meter_rules
+from common import throttle
 from helpdesk.forms import QuestionForm
 from helpdesk.models import Question
 from helpdesk.services import question_submit

@@ -9,15 +9,12 @@ from django.db.models import Count, F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.admin import AuditedDeleteMixin, pretty_json, record_admin_action
+from audit.admin import AuditedDeleteMixin
+from audit.services import record_admin_action
+from common.admin import pretty_json
 from structures.identifiers import SIREN_LENGTH, clean_siret
 from structures.models import JoinRequest, Membership, Structure
-from structures.services import (
-    STRUCTURE_EDITABLE,
-    NotAllowed,
-    join_request_approve,
-    join_request_refuse,
-)
+from structures.services import NotAllowed, join_request_approve, join_request_refuse
 from structures.verification import verify_structure
 
 UNAVAILABLE = "unavailable"
@@ -44,7 +41,7 @@ class StructureAdminForm(forms.ModelForm):
 
     class Meta:
         model = Structure
-        fields = ("siret", *STRUCTURE_EDITABLE, "verification")
+        fields = ("siret", *Structure.EDITABLE_FIELDS, "verification")
 
     def clean_siret(self):
         siret = clean_siret(self.cleaned_data["siret"])
@@ -90,19 +87,7 @@ class StructureAdmin(AuditedDeleteMixin, admin.ModelAdmin):
     ordering = ("-created_at",)
     fieldsets = (
         (None, {"fields": ("siret", "siren", "name")}),
-        (
-            _("Address"),
-            {
-                "fields": (
-                    "address_line",
-                    "address_complement",
-                    "postal_code",
-                    "city",
-                    "country",
-                    "non_diffusible",
-                )
-            },
-        ),
+        (_("Address"), {"fields": (*Structure.ADDRESS_FIELDS, "non_diffusible")}),
         (
             _("INSEE"),
             {

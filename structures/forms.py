@@ -1,23 +1,113 @@
-"""Forms of the structure pages."""
+"""Forms of the structure: its editable fields (declared once), the role transfer, refusals."""
+
+import re
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms.registration import DetailsForm, PlainTextField
+from common.forms import CountryField, PlainTextField
+from structures.models import Structure
+
+_FR_POSTAL_CODE = re.compile(r"^[0-9]{5}$")
 
 
-class StructureForm(DetailsForm):
-    """The structure's fields (not its identifier), with the rules of registration step 2."""
+class StructureForm(forms.Form):
+    """The fields of Structure.EDITABLE_FIELDS with their rules: the address is required
+    unless the structure is not diffusible (then it is masked), a French postal code has
+    5 digits. Registration step 2 uses it under the name `company_name` for `name`."""
+
+    name = PlainTextField(
+        label=_("Company name"),
+        max_length=255,
+        error_messages={"required": _("Enter the company name.")},
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    non_diffusible = forms.BooleanField(
+        label=_("INSEE not diffusible"),
+        required=False,
+        help_text=_(
+            "Tick this box only if your company asked INSEE to keep its information confidential. "
+            "The address is then hidden from everyone but your structure's members and the "
+            "administrators."
+        ),
+    )
+    address_line = PlainTextField(
+        label=_("Address"),
+        max_length=255,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
+    )
+    address_complement = PlainTextField(
+        label=_("Address complement"),
+        max_length=255,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
+    )
+    postal_code = PlainTextField(
+        label=_("Postal code"),
+        max_length=20,
+        required=False,
+        help_text=_("5 digits in France."),
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
+    )
+    city = PlainTextField(
+        label=_("City"),
+        max_length=255,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+    )
+    country = CountryField(label=_("Country"), required=False, initial="FR")
+
+    name_field = "name"
+    _required_address = {
+        "address_line": _("Enter the address of the establishment."),
+        "postal_code": _("Enter the postal code."),
+        "city": _("Enter the city."),
+        "country": _("Choose the country."),
+    }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("contact_email", "first_name", "last_name", "phone"):
-            del self.fields[name]
-        self.fields["name"] = self.fields.pop("company_name")
-        self.order_fields(["name", "non_diffusible", *self.ADDRESS_FIELDS])
+        if self.name_field != "name":
+            renamed = {}
+            for key, field in self.fields.items():
+                renamed[self.name_field if key == "name" else key] = field
+            self.fields = renamed
+        masked = self.is_bound and self.fields["non_diffusible"].widget.value_from_datadict(
+            self.data, self.files, self.add_prefix("non_diffusible")
+        )
+        for name, message in self._required_address.items():
+            self.fields[name].required = not masked
+            self.fields[name].error_messages["required"] = message
 
-    def clean_name(self):
-        return self.cleaned_data["name"]
+    @classmethod
+    def initial_from(cls, structure: Structure) -> dict:
+        initial = {name: getattr(structure, name) for name in Structure.EDITABLE_FIELDS}
+        initial["country"] = structure.country.code or ""
+        return initial
+
+    def structure_values(self) -> dict:
+        """The cleaned values under the model's field names."""
+        values = {name: self.cleaned_data.get(name) for name in Structure.EDITABLE_FIELDS}
+        values["name"] = self.cleaned_data[self.name_field]
+        return {name: ("" if value is None else value) for name, value in values.items()}
+
+    def clean(self):
+        data = super().clean()
+        country = data.get("country") or "FR"
+        postal_code = (data.get("postal_code") or "").replace(" ", "")
+        if postal_code and country == "FR" and not _FR_POSTAL_CODE.match(postal_code):
+            self.add_error(
+                "postal_code",
+                forms.ValidationError(
+                    _("A French postal code has 5 digits, for example 75011."), code="postal"
+                ),
+            )
+        elif postal_code:
+            data["postal_code"] = postal_code
+        if not data.get("country"):
+            data["country"] = "FR" if not data.get("non_diffusible") else ""
+        return data
 
 
 class TransferForm(forms.Form):

@@ -9,6 +9,19 @@ from django_countries.fields import CountryField
 
 
 class Structure(models.Model):
+    # What the primary manager may change (never the identifier); the step-2 form, the
+    # structure page, the structure service and the admin all use this list.
+    EDITABLE_FIELDS = (
+        "name",
+        "address_line",
+        "address_complement",
+        "postal_code",
+        "city",
+        "country",
+        "non_diffusible",
+    )
+    ADDRESS_FIELDS = ("address_line", "address_complement", "postal_code", "city", "country")
+
     class Verification(models.TextChoices):
         VERIFIED = "verified", _("Verified by INSEE")
         NOT_PUBLIC = "not_public", _("Not public at INSEE")

@@ -3,9 +3,9 @@
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import audit
-from accounts.mail import absolute_url, queue_email
-from accounts.models import AuditEvent
+from audit import services as audit
+from audit.models import AuditEvent
+from outbox.services import absolute_url, email_queue
 from structures.models import Membership, Structure
 
 
@@ -17,7 +17,7 @@ def _mail_managers_of_request(membership: Membership) -> None:
     for manager in (
         Membership.objects.managers().filter(structure=membership.structure).select_related("user")
     ):
-        queue_email(
+        email_queue(
             kind="join_request",
             to=manager.user.notification_email,
             template="structures/email/join_request",
@@ -76,7 +76,7 @@ def _decide(*, membership_id: int, decided_by, approve: bool, reason: str = "", 
         reason=membership.decision_reason,
         by_admin=admin,
     )
-    queue_email(
+    email_queue(
         kind="join_decision",
         to=membership.user.notification_email,
         template="structures/email/join_decision",
@@ -121,17 +121,6 @@ def join_request_renew(*, membership: Membership) -> Membership:
     return join_request_submit(membership=membership)
 
 
-STRUCTURE_EDITABLE = (
-    "name",
-    "address_line",
-    "address_complement",
-    "postal_code",
-    "city",
-    "country",
-    "non_diffusible",
-)
-
-
 @transaction.atomic
 def structure_update(*, structure: Structure, by, **fields) -> Structure:
     """The primary manager edits everything but the identifier."""
@@ -142,7 +131,7 @@ def structure_update(*, structure: Structure, by, **fields) -> Structure:
     ):
         raise NotAllowed
     changed = {}
-    for name in STRUCTURE_EDITABLE:
+    for name in Structure.EDITABLE_FIELDS:
         if name in fields and getattr(structure, name) != fields[name]:
             changed[name] = str(fields[name])
             setattr(structure, name, fields[name])
@@ -159,7 +148,7 @@ def structure_update(*, structure: Structure, by, **fields) -> Structure:
 
 
 @transaction.atomic
-def transfer_primary_manager(*, structure: Structure, by, to_membership_id: int) -> Membership:
+def primary_manager_transfer(*, structure: Structure, by, to_membership_id: int) -> Membership:
     """Hand the primary manager role to another active member; the former one stays a manager."""
     current = (
         Membership.objects.select_for_update()
@@ -191,3 +180,46 @@ def transfer_primary_manager(*, structure: Structure, by, to_membership_id: int)
         previous=by.email,
     )
     return target
+
+
+def structure_register(
+    *,
+    siret: str,
+    values: dict,
+    verification: str,
+    insee_snapshot: dict | None,
+    insee_checked: bool,
+) -> tuple[Structure, bool]:
+    """The structure of `siret`, locked until the transaction ends; created from `values`
+    (Structure.EDITABLE_FIELDS) when the portal does not know it yet. Returns it and whether
+    it was created. A structure registered by someone else meanwhile is returned, not
+    duplicated."""
+    structure = Structure.objects.select_for_update().filter(siret=siret).first()
+    if structure is not None:
+        return structure, False
+    fields = {name: values.get(name, "") for name in Structure.EDITABLE_FIELDS}
+    fields["non_diffusible"] = bool(fields["non_diffusible"])
+    structure = Structure.objects.create(
+        siret=siret,
+        siren=siret[:9],
+        verification=verification,
+        insee_snapshot=insee_snapshot or None,
+        insee_checked_at=timezone.now() if insee_checked else None,
+        **fields,
+    )
+    return structure, True
+
+
+def memberships_activate(*, user, now=None) -> None:
+    """The person's account is now active: the membership of the structure they created
+    starts, and their requests to join existing structures go to the managers."""
+    now = now or timezone.now()
+    for membership in Membership.objects.select_related("structure").filter(
+        user=user, status=Membership.Status.AWAITING_ACTIVATION
+    ):
+        if membership.role == Membership.Role.PRIMARY_MANAGER:
+            membership.status = Membership.Status.ACTIVE
+            membership.decided_at = now
+            membership.save(update_fields=["status", "decided_at"])
+        else:
+            join_request_submit(membership=membership)

@@ -40,16 +40,7 @@ def detail(request, pk):
         for m in members
         if m.status == Membership.Status.ACTIVE and m.pk != membership.pk and m.user.is_active
     ]
-    initial = {
-        "name": structure.name,
-        "address_line": structure.address_line,
-        "address_complement": structure.address_complement,
-        "postal_code": structure.postal_code,
-        "city": structure.city,
-        "country": structure.country.code or "",
-        "non_diffusible": structure.non_diffusible,
-    }
-    form = StructureForm(initial=initial)
+    form = StructureForm(initial=StructureForm.initial_from(structure))
     transfer_form = TransferForm(user=request.user, members=transferable)
     if request.method == "POST":
         if not is_primary:
@@ -58,7 +49,7 @@ def detail(request, pk):
             transfer_form = TransferForm(request.POST, user=request.user, members=transferable)
             if transfer_form.is_valid():
                 try:
-                    target = services.transfer_primary_manager(
+                    target = services.primary_manager_transfer(
                         structure=structure,
                         by=request.user,
                         to_membership_id=transfer_form.cleaned_data["member"],
@@ -77,7 +68,9 @@ def detail(request, pk):
         else:
             form = StructureForm(request.POST)
             if form.is_valid():
-                services.structure_update(structure=structure, by=request.user, **form.cleaned_data)
+                services.structure_update(
+                    structure=structure, by=request.user, **form.structure_values()
+                )
                 messages.success(request, _("The structure has been updated."))
                 return redirect("structures:detail", pk=structure.pk)
     return render(
@@ -154,4 +147,4 @@ def request_again(request, pk):
         messages.success(
             request, _("Your request has been sent again to the structure's managers.")
         )
-    return redirect("accounts:area", code="sent-requests")
+    return redirect("workareas:area", code="sent-requests")

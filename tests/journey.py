@@ -2,7 +2,7 @@
 
 import re
 
-from accounts.models import OutgoingEmail
+from outbox.models import OutgoingEmail
 
 COMPANY_SIRET = "52601815590833"  # Ateliers du Pont Neuf, head office, Toulouse
 SECONDARY_SIRET = "52601815500055"  # same company, Lyon

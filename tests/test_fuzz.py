@@ -38,12 +38,10 @@ from django.test import Client
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from accounts.flows import activation as activation_flow
-from accounts.flows import recovery as recovery_flow
-from accounts.flows import registration as registration_flow
-from accounts.flows.tokens import create_token
 from accounts.models import OneTimeToken, User
+from accounts.services.links import SESSION_KEYS, link_create
 from helpdesk.models import Question
+from onboarding.views.registration import SENT_KEY
 from structures.models import Membership, Structure
 from tests import journey
 from tests.factories import ANSWER, PASSWORD, MembershipFactory, UserFactory
@@ -352,7 +350,7 @@ def test_resend_never_crashes():
     step 3 put there, an address the form validated: robots cannot write into it.)"""
     user = UserFactory(email="waiting@example.org")
     MembershipFactory(user=user, status=Membership.Status.AWAITING_ACTIVATION)
-    create_token(user=user, purpose=OneTimeToken.Purpose.ACTIVATION)
+    link_create(user=user, purpose=OneTimeToken.Purpose.ACTIVATION)
 
     client = new_client()
 
@@ -365,7 +363,7 @@ def test_resend_never_crashes():
     def run(sent_to, data, encoding):
         with isolated(client):
             if sent_to:
-                with_session(client, **{registration_flow.SENT_KEY: sent_to})
+                with_session(client, **{SENT_KEY: sent_to})
             send(client, "POST", "/register/resend/", data, encoding)
 
     run()
@@ -391,7 +389,7 @@ def test_activation_never_crashes():
     """The activation page (POST /activate/ with a valid link in the session)."""
     user = UserFactory(email="newcomer@example.org")
     MembershipFactory(user=user, primary_manager=True, status=Membership.Status.AWAITING_ACTIVATION)
-    _, raw = create_token(user=user, purpose=OneTimeToken.Purpose.ACTIVATION)
+    _, raw = link_create(user=user, purpose=OneTimeToken.Purpose.ACTIVATION)
 
     client = new_client()
 
@@ -408,7 +406,7 @@ def test_activation_never_crashes():
     )
     def run(data, encoding):
         with isolated(client):
-            with_session(client, **{activation_flow.SESSION_KEY: raw})
+            with_session(client, **{SESSION_KEYS[OneTimeToken.Purpose.ACTIVATION]: raw})
             response = send(client, "POST", "/activate/", data, encoding)
             if response.status_code == 302:
                 user.refresh_from_db()
@@ -468,8 +466,8 @@ def test_password_reset_never_crashes(member):
     @given(data=password_pair({"answer": st.just(ANSWER)}), encoding=ENCODINGS)
     def run(data, encoding):
         with isolated(client):
-            _, raw = create_token(user=member.user, purpose=OneTimeToken.Purpose.PASSWORD_RESET)
-            with_session(client, **{recovery_flow.SESSION_KEY: raw})
+            _, raw = link_create(user=member.user, purpose=OneTimeToken.Purpose.PASSWORD_RESET)
+            with_session(client, **{SESSION_KEYS[OneTimeToken.Purpose.PASSWORD_RESET]: raw})
             send(client, "POST", "/password/reset/", data, encoding)
 
     run()

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import AuditedDeleteMixin
+from audit.admin import AuditedDeleteMixin
 from workareas.models import AreaAssignment, WorkArea
 
 

@@ -1,5 +1,6 @@
 """The catalogue of work areas, and which areas each membership has opened."""
 
+from django.core.cache import cache
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -80,8 +81,6 @@ def catalogue() -> list[WorkArea]:
     """The available areas, in order. Read on every registration step, changed rarely: kept in
     the shared cache and dropped whenever an area is saved or deleted (and after 5 minutes, for
     changes made without signals, such as migrations)."""
-    from django.core.cache import cache
-
     areas = cache.get(CATALOGUE_CACHE_KEY)
     if areas is None:
         areas = list(WorkArea.objects.available())
@@ -90,8 +89,6 @@ def catalogue() -> list[WorkArea]:
 
 
 def _forget_catalogue(**kwargs) -> None:
-    from django.core.cache import cache
-
     cache.delete(CATALOGUE_CACHE_KEY)
 
 

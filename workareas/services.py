@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from accounts import audit
-from accounts.models import AuditEvent
+from audit import services as audit
+from audit.models import AuditEvent
 from structures.models import Membership
 from workareas.models import AreaAssignment, WorkArea, catalogue
 
@@ -59,7 +59,7 @@ def allowed_codes(membership: Membership) -> set[str]:
 
 
 @transaction.atomic
-def set_member_areas(*, membership: Membership, codes: list[str], by) -> set[str]:
+def member_areas_set(*, membership: Membership, codes: list[str], by) -> set[str]:
     """Replace the member's areas with `codes`, keeping the always-on ones and refusing those
     the member may not open."""
     allowed = allowed_codes(membership)
@@ -87,3 +87,14 @@ def set_member_areas(*, membership: Membership, codes: list[str], by) -> set[str
             removed=sorted(removed),
         )
     return wanted
+
+
+def member_areas_grant(*, membership: Membership, codes: list[str]) -> None:
+    """Give a new member the areas they chose (and the always-on ones), in one query."""
+    AreaAssignment.objects.bulk_create(
+        [
+            AreaAssignment(membership=membership, area=area)
+            for area in catalogue()
+            if area.always_on or area.code in codes
+        ]
+    )

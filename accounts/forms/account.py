@@ -4,27 +4,19 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms.passwords import NewPasswordMixin, SecretQuestionMixin
-from accounts.forms.registration import _PHONE, LoginEmailField, PlainTextField
 from accounts.models import User
+from common.forms import LoginEmailField, PhoneField, PlainTextField
 
 
 class ProfileForm(forms.Form):
     first_name = PlainTextField(label=_("First name"), max_length=150)
     last_name = PlainTextField(label=_("Last name"), max_length=150)
-    phone = PlainTextField(label=_("Phone"), max_length=25, required=False)
+    phone = PhoneField()
     preferred_language = forms.ChoiceField(label=_("Language"), choices=User.Language.choices)
     contact_email = LoginEmailField(
         label=_("Contact email"),
         help_text=_("A new address receives a confirmation link; it is used once confirmed."),
     )
-
-    def clean_phone(self):
-        phone = self.cleaned_data.get("phone", "").strip()
-        if phone and not _PHONE.match(phone):
-            raise forms.ValidationError(
-                _("Enter a phone number with digits only, for example 01 23 45 67 89.")
-            )
-        return phone
 
 
 class CurrentPasswordMixin(forms.Form):
@@ -52,19 +44,11 @@ class PasswordChangeForm(CurrentPasswordMixin, NewPasswordMixin):
 class SecretQuestionChangeForm(CurrentPasswordMixin, SecretQuestionMixin):
     field_order = ["current_password", "secret_question", "custom_question", "answer"]
 
+    password_field = "current_password"
+
     def __init__(self, *args, user, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
-
-    def clean(self):
-        data = super().clean()
-        answer, password = data.get("answer"), data.get("current_password")
-        if answer and password:
-            from accounts import secret
-
-            if secret.normalize_answer(answer) == secret.normalize_answer(password):
-                self.add_error("answer", _("The answer must not be your password."))
-        return data
 
 
 class ResetForm(NewPasswordMixin):

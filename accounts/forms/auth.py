@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms.registration import LoginEmailField
+from common.forms import LoginEmailField
 
 
 class LoginForm(forms.Form):

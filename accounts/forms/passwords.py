@@ -5,7 +5,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
 from accounts import secret
-from accounts.forms.registration import PlainTextField
+from common.forms import PlainTextField
 
 
 class NewPasswordMixin(forms.Form):
@@ -56,6 +56,9 @@ class NewPasswordMixin(forms.Form):
 
 
 class SecretQuestionMixin(forms.Form):
+    # The field whose value the answer must differ from.
+    password_field = "password"
+
     secret_question = forms.ChoiceField(
         label=_("Secret question"),
         choices=secret.question_choices,
@@ -97,7 +100,7 @@ class SecretQuestionMixin(forms.Form):
 
     def clean(self):
         data = super().clean()
-        password, answer = data.get("password"), data.get("answer")
+        password, answer = data.get(self.password_field), data.get("answer")
         if (
             password
             and answer

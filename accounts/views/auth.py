@@ -12,15 +12,16 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import audit, throttle
 from accounts.forms.auth import LoginForm
-from accounts.models import AuditEvent
+from audit import services as audit
+from audit.models import AuditEvent
+from common import throttle
 
 
 @require_http_methods(["GET", "POST"])
 def login_view(request):
     if request.user.is_authenticated and request.method == "GET":
-        return redirect("accounts:dashboard")
+        return redirect("workareas:dashboard")
     form = LoginForm(request.POST or None, request=request)
     if request.method == "POST":
         if form.is_valid():
@@ -33,7 +34,7 @@ def login_view(request):
                     target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
                 )
             ):
-                target = reverse("accounts:dashboard")
+                target = reverse("workareas:dashboard")
             response = HttpResponseRedirect(target)
             # The portal speaks the language the person chose in their account.
             return remember_language(response, user.preferred_language)
@@ -52,7 +53,7 @@ def logout_view(request):
     if request.user.is_authenticated:
         audit.record(AuditEvent.Kind.LOGOUT, user=request.user)
     logout(request)
-    return redirect("accounts:home")
+    return redirect("onboarding:home")
 
 
 def remember_language(response, language: str):

@@ -1,14 +1,16 @@
 """Forgot your password? A mailed link plus the secret answer."""
 
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
-from accounts import secret, throttle
-from accounts.flows import recovery as flow
+from accounts import secret
 from accounts.forms.account import ForgotForm, ResetForm
 from accounts.passwords import meter_rules
+from accounts.services import recovery as service
+from accounts.views.links import link_forget, link_opener, link_secret
+from common import throttle
 
 
 @require_http_methods(["GET", "POST"])
@@ -23,22 +25,19 @@ def forgot(request):
             request, group="forgot-address", rates=throttle.PASSWORD_FORGOT_PER_ADDRESS, key=email
         )
         if not (over_ip or over_address):
-            flow.request_reset(email=email)
+            service.password_reset_request(email=email)
         return render(request, "accounts/password_forgot_sent.html", {"email": email})
     return render(request, "accounts/password_forgot.html", {"form": form})
 
 
-@require_GET
-def reset_link(request, token):
-    request.session[flow.SESSION_KEY] = token[:100]
-    return redirect("accounts:password_reset")
+reset_link = link_opener(service.PURPOSE, "accounts:password_reset")
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def reset(request):
-    raw = request.session.get(flow.SESSION_KEY)
-    token = flow.usable_token(raw)
+    raw = link_secret(request, service.PURPOSE)
+    token = service.password_reset_link(raw_token=raw)
     if token is None:
         return render(request, "accounts/password_reset_invalid.html")
     user = token.user
@@ -48,14 +47,14 @@ def reset(request):
             return render(request, "429.html", status=429)
         if form.is_valid():
             try:
-                flow.reset_password(
+                service.password_reset(
                     raw_token=raw,
                     answer=form.cleaned_data["answer"],
                     new_password=form.cleaned_data["password"],
                 )
-            except flow.WrongAnswer as wrong:
+            except service.WrongAnswer as wrong:
                 if wrong.remaining <= 0:
-                    request.session.pop(flow.SESSION_KEY, None)
+                    link_forget(request, service.PURPOSE)
                     return render(
                         request, "accounts/password_reset_invalid.html", {"too_many": True}
                     )
@@ -68,10 +67,10 @@ def reset(request):
                     )
                     % {"remaining": wrong.remaining},
                 )
-            except flow.LinkUnusable:
+            except service.LinkUnusable:
                 return render(request, "accounts/password_reset_invalid.html")
             else:
-                request.session.pop(flow.SESSION_KEY, None)
+                link_forget(request, service.PURPOSE)
                 return render(request, "accounts/password_reset_done.html")
     return render(
         request,

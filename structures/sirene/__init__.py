@@ -1,5 +1,6 @@
 """The INSEE Sirene client: `lookup_establishment(siret)` and its exceptions."""
 
+from .client import lookup_establishment
 from .types import (
     Establishment,
     EstablishmentNotFound,
@@ -16,13 +17,3 @@ __all__ = [
     "SireneUnavailable",
     "lookup_establishment",
 ]
-
-
-def lookup_establishment(siret: str) -> Establishment:
-    """Return the establishment INSEE knows under this (already validated) SIRET.
-
-    Raises EstablishmentNotFound, EstablishmentNotPublic or SireneUnavailable.
-    """
-    from .client import lookup_establishment as _lookup
-
-    return _lookup(siret)

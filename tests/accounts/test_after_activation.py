@@ -5,7 +5,9 @@ import re
 import pytest
 
 from accounts import secret
-from accounts.models import AuditEvent, OneTimeToken, OutgoingEmail
+from accounts.models import OneTimeToken
+from audit.models import AuditEvent
+from outbox.models import OutgoingEmail
 from structures.models import Membership
 from tests.factories import PASSWORD, MembershipFactory
 from workareas.models import AreaAssignment
@@ -195,7 +197,7 @@ def test_someone_elses_structure_is_refused(client, manager):
 
 def test_one_time_tokens_cover_contact_change(manager):
     """The contact confirmation token is stored hashed like the others."""
-    from accounts.flows.account import profile_update
+    from accounts.services.account import profile_update
 
     profile_update(
         user=manager.user,

@@ -4,8 +4,8 @@ import pytest
 from axes.models import AccessAttempt
 from django.test import RequestFactory
 
-from accounts.models import AuditEvent
-from chorus.http import client_ip
+from audit.models import AuditEvent
+from common.http import client_ip
 from tests.factories import PASSWORD, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

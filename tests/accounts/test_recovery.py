@@ -7,7 +7,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import AuditEvent, OneTimeToken, OutgoingEmail
+from accounts.models import OneTimeToken
+from audit.models import AuditEvent
+from outbox.models import OutgoingEmail
 from tests.factories import ANSWER, PASSWORD, MembershipFactory
 
 pytestmark = pytest.mark.django_db

@@ -82,7 +82,7 @@ def test_defaults():
     assert s["CACHE"].endswith("LocMemCache")
     assert s["CELERY_BROKER_URL"] == "filesystem://"
     assert s["BROKER_OPTIONS"]["data_folder_in"].endswith("var/broker")
-    assert s["EMAIL_BACKEND"] == "accounts.mailbox.LocalMailboxBackend"
+    assert s["EMAIL_BACKEND"] == "outbox.mailbox.LocalMailboxBackend"
     assert s["EMAIL_FILE_PATH"].endswith("var/mail")
     assert s["DEFAULT_FROM_EMAIL"] == "Chorus Pro <no-reply@localhost>"
     assert s["SIRENE_BACKEND"] == "stub"

@@ -133,7 +133,7 @@ def test_mailbox_is_404_without_debug(client):
 def test_mailbox_lists_mails_with_clickable_links(client, settings, tmp_path):
     """With DEBUG on, mails written by the local backend are listed, links clickable."""
     settings.DEBUG = True
-    settings.EMAIL_BACKEND = "accounts.mailbox.LocalMailboxBackend"
+    settings.EMAIL_BACKEND = "outbox.mailbox.LocalMailboxBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path)
     EmailMessage(
         "Activate your Chorus Pro account",

@@ -5,7 +5,8 @@ import re
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.models import OneTimeToken, OutgoingEmail
+from accounts.models import OneTimeToken
+from outbox.models import OutgoingEmail
 from tests import journey
 from tests.e2e import support
 from tests.services import wait_for

@@ -2,8 +2,9 @@
 
 import pytest
 
-from accounts.models import AuditEvent, OutgoingEmail
+from audit.models import AuditEvent
 from helpdesk.models import Question
+from outbox.models import OutgoingEmail
 
 pytestmark = pytest.mark.django_db
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from accounts.models import OutgoingEmail
 from helpdesk.models import Question
+from outbox.models import OutgoingEmail
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEvent, OutgoingEmail
-from accounts.tasks import send_outgoing_email
+from audit.models import AuditEvent
+from outbox.models import OutgoingEmail
+from outbox.tasks import send_outgoing_email
 from structures.models import JoinRequest, Membership, Structure
 from tests.admin_support import listed, log_in, messages_of, run_action
 from tests.factories import PASSWORD, MembershipFactory, StructureFactory, UserFactory

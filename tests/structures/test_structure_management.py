@@ -2,7 +2,8 @@
 
 import pytest
 
-from accounts.models import AuditEvent, OutgoingEmail
+from audit.models import AuditEvent
+from outbox.models import OutgoingEmail
 from structures.models import Membership
 from tests.factories import PASSWORD, MembershipFactory
 from workareas.models import AreaAssignment

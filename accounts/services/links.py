@@ -1,0 +1,216 @@
+"""Single-use links sent by mail: activation, password reset, contact e-mail confirmation.
+
+This module is the one place that answers "is this link still valid?" (`link_state`) and
+redeems a link (`link_lock`, then `link_use`). A link carries 256 random bits; only their
+SHA-256 is stored, so a database leak gives no working link. Issuing a new link of a purpose
+revokes the older ones of that purpose. A link's lifetime starts when its mail leaves
+(`link_mail_sent`, registered with the outbox), not when it is written.
+"""
+
+import enum
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import OneTimeToken, User, hash_token, new_raw_token
+from audit import services as audit
+from audit.models import AuditEvent
+from outbox.models import OutgoingEmail
+from outbox.services import absolute_url, email_queue
+
+TTL = {
+    OneTimeToken.Purpose.ACTIVATION: lambda: settings.ACTIVATION_LINK_TTL,
+    OneTimeToken.Purpose.PASSWORD_RESET: lambda: settings.PASSWORD_RESET_LINK_TTL,
+    OneTimeToken.Purpose.CONTACT_EMAIL: lambda: settings.CONTACT_EMAIL_LINK_TTL,
+}
+
+# Where each kind of link leads (the secret follows) and the mail that carries it.
+PATHS = {
+    OneTimeToken.Purpose.ACTIVATION: "/activate/",
+    OneTimeToken.Purpose.PASSWORD_RESET: "/password/reset/",
+    OneTimeToken.Purpose.CONTACT_EMAIL: "/account/contact-email/",
+}
+MAIL_KINDS = {
+    OneTimeToken.Purpose.ACTIVATION: ("activation", "accounts/email/activation"),
+    OneTimeToken.Purpose.PASSWORD_RESET: ("password_reset", "accounts/email/password_reset"),
+    OneTimeToken.Purpose.CONTACT_EMAIL: (
+        "contact_email_confirmation",
+        "accounts/email/contact_email",
+    ),
+}
+
+# Where the page opened by a link finds its secret (see accounts.views.links.open_link).
+SESSION_KEYS = {
+    OneTimeToken.Purpose.ACTIVATION: "activation_token",
+    OneTimeToken.Purpose.PASSWORD_RESET: "password_reset_token",
+    OneTimeToken.Purpose.CONTACT_EMAIL: "contact_email_token",
+}
+
+MAX_SECRET_LENGTH = 100
+
+
+class LinkState(enum.StrEnum):
+    VALID = "valid"
+    EXPIRED = "expired"
+    USED = "used"
+    REPLACED = "replaced"  # revoked: a newer link was sent, or too many wrong answers
+    INVALID = "invalid"  # no such link (mistyped, tampered, purged)
+
+
+class LinkRefused(Exception):
+    """The link cannot be used; `state` says why."""
+
+    def __init__(self, state: LinkState):
+        super().__init__(state)
+        self.state = state
+
+
+def link_state(token: OneTimeToken | None, *, now=None) -> LinkState:
+    """What a link is worth now. The only answer to that question in the code."""
+    if token is None:
+        return LinkState.INVALID
+    if token.used_at:
+        return LinkState.USED
+    if token.revoked_at:
+        return LinkState.REPLACED
+    if token.expires_at <= (now or timezone.now()):
+        return LinkState.EXPIRED
+    return LinkState.VALID
+
+
+def link_find(*, raw: str | None, purpose: str) -> OneTimeToken | None:
+    """The token behind a raw secret, whatever its state, or None when there is no such link."""
+    if not raw or len(raw) > MAX_SECRET_LENGTH:
+        return None
+    return (
+        OneTimeToken.objects.select_related("user")
+        .filter(token_hash=hash_token(raw), purpose=purpose)
+        .first()
+    )
+
+
+def link_lock(*, raw: str | None, purpose: str) -> OneTimeToken:
+    """The valid token behind `raw`, locked with its user until the transaction ends (one
+    query: FOR UPDATE covers both joined rows), so two posts of one link cannot both use it.
+
+    Raises LinkRefused with the link's state when it is not valid."""
+    token = None
+    if raw and len(raw) <= MAX_SECRET_LENGTH:
+        token = (
+            OneTimeToken.objects.select_for_update()
+            .select_related("user")
+            .filter(token_hash=hash_token(raw), purpose=purpose)
+            .first()
+        )
+    state = link_state(token)
+    if state != LinkState.VALID:
+        raise LinkRefused(state)
+    return token
+
+
+def link_use(token: OneTimeToken, *, now=None) -> None:
+    """Consume a locked token and revoke the user's other live links of the same purpose."""
+    now = now or timezone.now()
+    token.used_at = now
+    token.save(update_fields=["used_at"])
+    OneTimeToken.objects.filter(user=token.user_id, purpose=token.purpose).exclude(
+        pk=token.pk
+    ).usable().update(revoked_at=now)
+
+
+def link_create(
+    *,
+    user: User,
+    purpose: str,
+    payload: str = "",
+    revoke_previous: bool = True,
+    mail: OutgoingEmail | None = None,
+    raw: str | None = None,
+) -> tuple[OneTimeToken, str]:
+    """Revoke the user's live tokens of this purpose and create a new one; return it with the
+    raw secret, which exists only in the mail."""
+    now = timezone.now()
+    if revoke_previous:
+        OneTimeToken.objects.filter(user=user, purpose=purpose).usable().update(revoked_at=now)
+    raw = raw or new_raw_token()
+    token = OneTimeToken.objects.create(
+        user=user,
+        purpose=purpose,
+        token_hash=hash_token(raw),
+        created_at=now,
+        expires_at=now + timedelta(seconds=TTL[purpose]()),
+        payload=payload,
+        mail=mail,
+    )
+    return token, raw
+
+
+def link_mail(
+    *,
+    user: User,
+    purpose: str,
+    to: str | None = None,
+    payload: str = "",
+    revoke_previous: bool = True,
+) -> OutgoingEmail:
+    """Create a link of `purpose` and queue the mail carrying it, in the user's language, to
+    the login e-mail unless `to` says otherwise."""
+    raw = new_raw_token()
+    kind, template = MAIL_KINDS[purpose]
+    mail = email_queue(
+        kind=kind,
+        to=to or user.email,
+        template=template,
+        context={
+            "user": user,
+            "link": absolute_url(f"{PATHS[purpose]}{raw}/"),
+            "minutes": TTL[purpose]() // 60,
+        },
+        language=user.preferred_language,
+        user=user,
+    )
+    link_create(
+        user=user,
+        purpose=purpose,
+        payload=payload,
+        revoke_previous=revoke_previous,
+        mail=mail,
+        raw=raw,
+    )
+    return mail
+
+
+def link_mail_sent(mail: OutgoingEmail) -> None:
+    """A link is valid for its whole lifetime from the moment its mail leaves, not from its
+    creation: a mail delayed by a broker outage still carries a link good for 60 minutes."""
+    for token in OneTimeToken.objects.filter(mail=mail, used_at=None, revoked_at=None):
+        expires = mail.sent_at + timedelta(seconds=TTL[token.purpose]())
+        if expires > token.expires_at:
+            token.expires_at = expires
+            token.save(update_fields=["expires_at"])
+
+
+def activation_link_send(*, user: User, new_user: bool = False) -> OutgoingEmail:
+    """Send a new activation link to the login e-mail, revoking the older ones (a user created
+    in this transaction has none, and its registration is audited on its own)."""
+    mail = link_mail(
+        user=user, purpose=OneTimeToken.Purpose.ACTIVATION, revoke_previous=not new_user
+    )
+    if not new_user:
+        audit.record(AuditEvent.Kind.ACTIVATION_LINK_SENT, user=user)
+    return mail
+
+
+def activation_link_resend(*, email: str) -> bool:
+    """A new link for an account still waiting for activation; nothing for any other address.
+
+    The caller answers the same neutral message either way.
+    """
+    user = User.objects.filter(email=email, is_active=False, activated_at__isnull=True).first()
+    if user is None:
+        return False
+    with transaction.atomic():
+        activation_link_send(user=user)
+    return True

@@ -1,0 +1,187 @@
+"""Registration, steps 1 to 3: step 1 starts the draft, step 3 creates everything at once."""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import OneTimeToken, User
+from accounts.services.links import activation_link_send
+from audit import services as audit
+from audit.models import AuditEvent
+from common.text import normalize_email
+from onboarding.draft import Lookup, RegistrationDraft
+from outbox.services import absolute_url, email_queue
+from structures import sirene
+from structures.models import Membership, Structure
+from structures.services import structure_register
+from workareas.services import member_areas_grant
+
+logger = logging.getLogger(__name__)
+
+
+class StartRefused(Exception):
+    """Step 1 cannot go on: the message says why, next to the SIRET."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def registration_start(*, email: str, siret: str) -> RegistrationDraft:
+    """Step 1: find the structure in the portal or at INSEE and return the new draft.
+
+    Raises StartRefused when the SIRET is unknown to INSEE or the establishment is closed.
+    """
+    draft = RegistrationDraft(email=normalize_email(email), siret=siret, lookup=Lookup.FOUND)
+    existing = Structure.objects.filter(siret=siret).first()
+    if existing is not None:
+        draft.lookup, draft.structure_id = Lookup.EXISTING, existing.pk
+        return draft
+    try:
+        establishment = sirene.lookup_establishment(siret)
+    except sirene.EstablishmentNotFound:
+        raise StartRefused(
+            _("This SIRET is not in the INSEE register. Check the 14 digits on your Kbis extract.")
+        ) from None
+    except sirene.EstablishmentNotPublic:
+        draft.lookup = Lookup.NOT_PUBLIC
+        return draft
+    except sirene.SireneUnavailable as exc:
+        logger.warning("registration: INSEE unavailable for a lookup (%s)", exc)
+        draft.lookup = Lookup.UNAVAILABLE
+        return draft
+    if not establishment.is_active:
+        raise StartRefused(
+            _(
+                "This establishment is closed in the INSEE register. Enter the SIRET of one of "
+                "your company's active establishments."
+            )
+        )
+    draft.establishment = establishment
+    return draft
+
+
+def registration_structure(draft: RegistrationDraft) -> Structure | None:
+    """The portal's structure the draft will join, when step 1 found one."""
+    if draft.lookup != Lookup.EXISTING:
+        return None
+    return Structure.objects.filter(pk=draft.structure_id).first()
+
+
+@dataclass
+class RegistrationResult:
+    email: str
+    created: bool
+    join_request: bool = False
+
+
+_VERIFICATION = {
+    Lookup.FOUND: Structure.Verification.VERIFIED,
+    Lookup.NOT_PUBLIC: Structure.Verification.NOT_PUBLIC,
+    Lookup.UNAVAILABLE: Structure.Verification.PENDING,
+}
+
+
+def _account_exists_mail(user: User, language: str) -> None:
+    email_queue(
+        kind="account_exists",
+        to=user.email,
+        template="onboarding/email/account_exists",
+        context={
+            "user": user,
+            "login_url": absolute_url("/login/"),
+            "reset_url": absolute_url("/password/forgot/"),
+        },
+        language=language,
+        user=user,
+    )
+
+
+def registration_complete(*, draft: RegistrationDraft, language: str) -> RegistrationResult:
+    """Step 3 validated: create structure, user, membership, areas, link and mail at once.
+
+    An address that already has an account gets a mail saying so, and the journey ends on the
+    same page as a new registration: nobody can learn from the portal whether an address is
+    registered. An account never activated simply receives a new link.
+    """
+    email, details = draft.email, draft.details
+    try:
+        with transaction.atomic():
+            structure, created = structure_register(
+                siret=draft.siret,
+                values=details.structure_values(),
+                verification=_VERIFICATION.get(draft.lookup, Structure.Verification.PENDING),
+                insee_snapshot=draft.establishment.raw if draft.establishment else None,
+                insee_checked=draft.lookup != Lookup.UNAVAILABLE,
+            )
+            user = User.objects.create_user(
+                email=email,
+                first_name=details.first_name,
+                last_name=details.last_name,
+                contact_email=details.contact_email or email,
+                phone=details.phone,
+                preferred_language=language if language in ("en", "fr") else "en",
+            )
+            membership = Membership.objects.create(
+                user=user,
+                structure=structure,
+                role=Membership.Role.PRIMARY_MANAGER if created else Membership.Role.USER,
+                status=Membership.Status.AWAITING_ACTIVATION,
+            )
+            member_areas_grant(membership=membership, codes=draft.areas or [])
+            activation_link_send(user=user, new_user=True)
+            audit.record(
+                AuditEvent.Kind.REGISTRATION,
+                user=user,
+                siret=structure.siret,
+                structure_created=created,
+                insee=str(draft.lookup),
+            )
+    except IntegrityError:
+        # The address already has an account (the unique constraint says so, race-free).
+        existing_user = User.objects.filter(email=email).first()
+        if existing_user is None:
+            raise
+        return _registration_for_existing(existing_user, language)
+    return RegistrationResult(email=email, created=True, join_request=not created)
+
+
+def _registration_for_existing(user: User, language: str) -> RegistrationResult:
+    with transaction.atomic():
+        if user.is_active or user.activated_at:
+            _account_exists_mail(user, user.preferred_language or language)
+        else:
+            activation_link_send(user=user)
+    return RegistrationResult(email=user.email, created=False)
+
+
+def registration_purge_abandoned(*, now=None) -> int:
+    """Delete accounts never activated whose last link expired more than 7 days ago, with their
+    structure when nobody else belongs to it."""
+    now = now or timezone.now()
+    limit = now - timedelta(seconds=settings.REGISTRATION_PURGE_AFTER)
+    candidates = (
+        User.objects.filter(is_active=False, activated_at__isnull=True, is_staff=False)
+        .annotate(
+            last_expiry=Max(
+                "tokens__expires_at", filter=Q(tokens__purpose=OneTimeToken.Purpose.ACTIVATION)
+            )
+        )
+        .filter(last_expiry__lt=limit)
+    )
+    purged = 0
+    for user in candidates:
+        with transaction.atomic():
+            structure_ids = list(user.memberships.values_list("structure_id", flat=True))
+            email = user.email
+            user.delete()
+            Structure.objects.filter(pk__in=structure_ids, memberships__isnull=True).delete()
+            audit.record(AuditEvent.Kind.PURGE, email=email)
+            purged += 1
+    return purged

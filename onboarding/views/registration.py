@@ -1,0 +1,191 @@
+"""Registration steps 1 to 3 and the confirmation page. Views parse, call a service, render."""
+
+import logging
+
+from django.contrib import messages
+from django.db import DatabaseError
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.forms.auth import LoginForm
+from accounts.services.links import activation_link_resend
+from common import throttle
+from onboarding.draft import DraftExpired, RegistrationDraft
+from onboarding.forms import DetailsForm, StartForm
+from onboarding.services import registration as service
+from workareas.forms import AreasForm
+from workareas.models import catalogue
+
+logger = logging.getLogger(__name__)
+
+SENT_KEY = "registration_sent_to"
+
+
+def _draft(request) -> RegistrationDraft | None:
+    """This browser's draft; an expired one is dropped with a message saying so."""
+    try:
+        return RegistrationDraft.from_session(request.session)
+    except DraftExpired:
+        messages.info(
+            request,
+            _(
+                "Your registration was started more than two hours ago, so what you typed was "
+                "not kept. Please start again with your login e-mail and your SIRET."
+            ),
+        )
+        return None
+
+
+def home(request):
+    """Step 1 (new on Chorus Pro?) beside the log-in block."""
+    if request.method == "POST":
+        return register_start(request)
+    draft = _draft(request)
+    initial = {"email": draft.email, "siret": draft.siret} if draft else {}
+    form = StartForm(initial=initial)
+    return render(request, "onboarding/home.html", {"form": form, "login_form": LoginForm()})
+
+
+@require_http_methods(["GET", "POST"])
+def register_start(request):
+    if request.method == "GET":
+        return redirect("onboarding:home")
+    form = StartForm(request.POST)
+    if form.is_valid():
+        if throttle.exceeded(
+            request, group="register-start", rates=throttle.REGISTRATION_START_PER_IP
+        ):
+            return render(request, "429.html", status=429)
+        try:
+            draft = service.registration_start(
+                email=form.cleaned_data["email"], siret=form.cleaned_data["siret"]
+            )
+        except service.StartRefused as refused:
+            form.add_error("siret", refused.message)
+        else:
+            previous = _draft(request)
+            if previous and previous.siret == draft.siret and previous.details:
+                # Coming back to step 1 loses nothing.
+                draft.details, draft.areas = previous.details, previous.areas
+            draft.to_session(request.session)
+            return redirect("onboarding:register_details")
+    return render(
+        request, "onboarding/home.html", {"form": form, "login_form": LoginForm()}, status=200
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def register_details(request):
+    """Step 2: the person, and the structure autofilled from INSEE (read-only when it exists)."""
+    draft = _draft(request)
+    if draft is None:
+        messages.info(request, _("Start with your login e-mail and your company's SIRET."))
+        return redirect("onboarding:home")
+    structure = service.registration_structure(draft)
+    existing = structure is not None
+    if request.method == "POST":
+        form = DetailsForm(request.POST, existing_structure=existing)
+        if form.is_valid():
+            details = form.details()
+            details.contact_email = details.contact_email or draft.email
+            draft.details = details
+            draft.to_session(request.session)
+            return redirect("onboarding:register_areas")
+    else:
+        form = DetailsForm(initial=draft.step2_initial(), existing_structure=existing)
+    context = {
+        "form": form,
+        "draft": draft,
+        "structure": structure,
+        "lookup": str(draft.lookup),
+        "contact_open": bool(
+            form.is_bound and form.data.get("contact_email", draft.email) != draft.email
+        )
+        or bool(form.errors.get("contact_email")),
+    }
+    return render(request, "onboarding/register_details.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def register_areas(request):
+    """Step 3: the work areas, then the account is created."""
+    draft = _draft(request)
+    if draft is None:
+        return redirect("onboarding:home")
+    if draft.details is None:
+        return redirect("onboarding:register_details")
+    areas = catalogue()
+    if request.method == "POST":
+        form = AreasForm(request.POST, catalogue=areas)
+        if form.is_valid():
+            draft.areas = form.cleaned_data["areas"]
+            draft.to_session(request.session)
+            try:
+                result = service.registration_complete(draft=draft, language=get_language() or "en")
+            except DatabaseError:
+                logger.exception("registration: the account could not be created")
+                form.add_error(
+                    None,
+                    _(
+                        "Your account could not be created because of a technical problem. "
+                        "Nothing was saved. Please validate again in a few minutes."
+                    ),
+                )
+            else:
+                RegistrationDraft.drop(request.session)
+                request.session[SENT_KEY] = result.email
+                return redirect("onboarding:register_sent")
+        selected = set(form.data.getlist("areas"))
+    else:
+        form = AreasForm(catalogue=areas)
+        chosen = draft.areas
+        selected = set(chosen) if chosen is not None else {a.code for a in areas if a.on_by_default}
+    rows = [
+        {
+            "area": area,
+            "checked": area.always_on or area.code in selected,
+            "locked": area.always_on,
+        }
+        for area in areas
+    ]
+    structure = service.registration_structure(draft)
+    structure_name = structure.name if structure else draft.details.company_name
+    return render(
+        request,
+        "onboarding/register_areas.html",
+        {"form": form, "rows": rows, "draft": draft, "structure_name": structure_name},
+    )
+
+
+def register_sent(request):
+    """The confirmation: the activation mail is on its way."""
+    email = request.session.get(SENT_KEY)
+    if not email:
+        return redirect("onboarding:home")
+    return render(request, "onboarding/register_sent.html", {"email": email})
+
+
+@require_POST
+def register_resend(request):
+    """ "Send me a new link", always answered with the same neutral message."""
+    email = request.session.get(SENT_KEY)
+    if not email:
+        return redirect("onboarding:home")
+    over_ip = throttle.exceeded(request, group="resend-ip", rates=throttle.RESEND_PER_IP)
+    over_address = throttle.exceeded(
+        request, group="resend-address", rates=throttle.RESEND_PER_ADDRESS, key=email
+    )
+    if not (over_ip or over_address):
+        activation_link_resend(email=email)
+    messages.success(request, neutral_resend_message())
+    return redirect("onboarding:register_sent")
+
+
+def neutral_resend_message():
+    return _(
+        "If an account is waiting for activation at this address, a new link has been sent. "
+        "Only the newest link works. If nothing arrives within a few minutes, check your spam "
+        "folder; you can ask again in a minute."
+    )
