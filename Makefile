@@ -5,16 +5,31 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 AXE_DIR := .cache/axe
+# The lock: exact pins and hashes of every dependency, transitive ones included, compiled from
+# the ranges in pyproject.toml for Python 3.11 on Linux x86_64. base.txt is what runs the portal
+# (the Docker image installs it), dev.txt is base.txt plus the dev extra (this venv, CI).
+BASE_LOCK := requirements/base.txt
+DEV_LOCK := requirements/dev.txt
+PIP_COMPILE := $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links
 
-.PHONY: run test install lint format messages bench clean axe
+.PHONY: run test install lock lint format messages bench clean axe
 
-$(STAMP): pyproject.toml
+## make install: the venv, from the lock only (no resolution), then the project itself, editable.
+$(STAMP): pyproject.toml $(BASE_LOCK) $(DEV_LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@
 
 install: $(STAMP)
+
+## make lock: recompile both lock files from pyproject.toml, keeping the pins that still fit.
+## Upgrades: make lock LOCK_ARGS=--upgrade (everything) or LOCK_ARGS='-P django' (one package).
+## dev.txt first, then base.txt constrained by it, so both agree on every version they share.
+lock: $(STAMP)
+	$(PIP_COMPILE) $(LOCK_ARGS) --extra dev --output-file $(DEV_LOCK) pyproject.toml
+	$(PIP_COMPILE) --constraint $(DEV_LOCK) --output-file $(BASE_LOCK) pyproject.toml
 
 ## make run: the portal on http://127.0.0.1:8000 with SQLite, no Redis, mails under var/mail/.
 run: export DEBUG ?= true
@@ -30,13 +45,18 @@ run: $(STAMP)
 	  wait
 
 ## make test: lint, migrations check, then the whole suite against PostgreSQL and Redis.
+# pytest runs under coverage (its arguments still come from pyproject.toml); the coverage report
+# is printed even when a test fails, and pytest's exit status stays make's.
 test: $(STAMP) axe
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(PY) scripts/check_services.py
 	@mkdir -p var
 	SECRET_KEY=makemigrations-check $(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest
+	$(VENV)/bin/coverage run -m pytest; status=$$?; \
+	  $(VENV)/bin/coverage report --skip-covered --sort=cover || true; \
+	  exit $$status
 
 ## axe-core for the accessibility audit, from the npm registry into a local cache.
 axe: $(AXE_DIR)/node_modules/axe-core/axe.min.js
@@ -48,6 +68,7 @@ $(AXE_DIR)/node_modules/axe-core/axe.min.js:
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
@@ -63,4 +84,4 @@ bench: $(STAMP)
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) var .cache .pytest_cache
+	rm -rf $(VENV) var .cache .pytest_cache .coverage .import_linter_cache
