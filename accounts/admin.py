@@ -1,15 +1,17 @@
 """The admin of people. Every admin action writes an audit event per user it touched."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import forms as auth_forms
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.services.links import activation_link_send
-from audit.admin import AuditedDeleteMixin
+from audit.admin import AuditedAdminMixin
 from audit.services import record_admin_action
 
 
@@ -34,7 +36,7 @@ class UserChangeForm(auth_forms.UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(AuditedDeleteMixin, auth_admin.UserAdmin):
+class UserAdmin(AuditedAdminMixin, auth_admin.UserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     fieldsets = (
@@ -89,6 +91,22 @@ class UserAdmin(AuditedDeleteMixin, auth_admin.UserAdmin):
     search_fields = ("email", "first_name", "last_name", "contact_email")
     ordering = ("email",)
     actions = ("resend_activation_link", "deactivate")
+
+    @auth_admin.sensitive_post_parameters_m
+    def user_change_password(self, request, id, form_url=""):
+        """Django's "change password" page, audited: the event says the password was changed
+        (or password log-in disabled), by which admin, never what it was changed to."""
+        if request.method != "POST":
+            return super().user_change_password(request, id, form_url)
+        with transaction.atomic():
+            before = self.get_object(request, unquote(id))
+            response = super().user_change_password(request, id, form_url)
+            after = self.get_object(request, unquote(id)) if before else None
+            if after is not None and after.password != before.password:
+                record_admin_action(
+                    request, action="password_change", obj=after, user=after, fields=["password"]
+                )
+        return response
 
     def lookup_allowed(self, lookup, value, request=None):
         # A filter on the answer's hash in the URL would let an admin guess it from the counts.
@@ -160,3 +178,13 @@ class UserAdmin(AuditedDeleteMixin, auth_admin.UserAdmin):
                 % {"count": skipped},
                 messages.WARNING,
             )
+
+
+# Django registers the groups' admin; it is registered again so that granting a group
+# permissions is audited like any other change.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(AuditedAdminMixin, auth_admin.GroupAdmin):
+    pass

@@ -24,4 +24,21 @@ app.conf.beat_schedule = {
         "task": "onboarding.tasks.purge_abandoned_registrations",
         "schedule": crontab(minute=17),
     },
+    # Retention (README, "What is kept and for how long"): nightly, while nobody registers.
+    "purge-old-emails": {
+        "task": "outbox.tasks.purge_old_emails",
+        "schedule": crontab(hour=3, minute=5),
+    },
+    "purge-old-audit-events": {
+        "task": "audit.tasks.purge_old_audit_events",
+        "schedule": crontab(hour=3, minute=20),
+    },
+    "purge-old-questions": {
+        "task": "helpdesk.tasks.purge_old_questions",
+        "schedule": crontab(hour=3, minute=35),
+    },
+    "purge-old-failed-logins": {
+        "task": "accounts.tasks.purge_old_failed_logins",
+        "schedule": crontab(hour=3, minute=50),
+    },
 }

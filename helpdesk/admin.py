@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.utils.translation import gettext as _
 
+from audit.admin import AuditedAdminMixin
 from helpdesk.models import Question
 from helpdesk.services import question_save
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "status", "subject", "email", "name", "replied_at")
     list_filter = ("status", "subject")
     search_fields = ("email", "name", "message")

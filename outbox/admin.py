@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from audit.admin import AuditedDeleteMixin
+from audit.admin import AuditedAdminMixin
 from audit.services import record_admin_action
 from outbox.models import OutgoingEmail
 from outbox.tasks import enqueue_send
@@ -23,7 +23,7 @@ def _hide_link_secrets(text: str) -> str:
 
 
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(AuditedDeleteMixin, admin.ModelAdmin):
+class OutgoingEmailAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "status",

@@ -9,7 +9,7 @@ from django.db.models import Count, F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from audit.admin import AuditedDeleteMixin
+from audit.admin import AuditedAdminMixin
 from audit.services import record_admin_action
 from common.admin import pretty_json
 from structures.identifiers import SIREN_LENGTH, clean_siret
@@ -71,7 +71,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Structure)
-class StructureAdmin(AuditedDeleteMixin, admin.ModelAdmin):
+class StructureAdmin(AuditedAdminMixin, admin.ModelAdmin):
     form = StructureAdminForm
     list_display = (
         "name",
@@ -194,7 +194,7 @@ class StructureAdmin(AuditedDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(AuditedDeleteMixin, admin.ModelAdmin):
+class MembershipAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("user", "structure", "role", "status", "created_at", "decided_at")
     list_filter = ("role", "status")
     search_fields = ("user__email", "structure__siret", "structure__name")
@@ -232,7 +232,7 @@ class JoinRequestStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(JoinRequest)
-class JoinRequestAdmin(AuditedDeleteMixin, admin.ModelAdmin):
+class JoinRequestAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """The requests waiting for a decision and the refused ones; deciding goes through the
     same services as the managers' page, so the requester gets the same mail."""
 

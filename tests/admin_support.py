@@ -1,6 +1,7 @@
 """Helpers of the admin tests."""
 
 from django.contrib.messages import get_messages
+from django.forms import CheckboxInput
 
 
 def log_in(client, email, password):
@@ -24,3 +25,27 @@ def listed(response, model=None) -> set:
         for obj in response.context["cl"].result_list
         if model is None or isinstance(obj, model)
     }
+
+
+def change_form_data(response) -> dict:
+    """The POST data of an admin add or change page as shown: every editable field with its
+    current value, and each inline's management form and rows."""
+    forms = [response.context["adminform"].form]
+    data = {}
+    for inline in response.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data.update(
+            {management.add_prefix(name): management[name].value() for name in management.fields}
+        )
+        forms += inline.formset.forms
+    for form in forms:
+        for name, field in form.fields.items():
+            value = form[name].value()
+            if field.disabled or value is None:
+                continue
+            if isinstance(field.widget, CheckboxInput):
+                if value:
+                    data[form.add_prefix(name)] = "on"
+                continue
+            data[form.add_prefix(name)] = value
+    return data

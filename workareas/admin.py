@@ -3,12 +3,12 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from audit.admin import AuditedDeleteMixin
+from audit.admin import AuditedAdminMixin
 from workareas.models import AreaAssignment, WorkArea
 
 
 @admin.register(WorkArea)
-class WorkAreaAdmin(AuditedDeleteMixin, admin.ModelAdmin):
+class WorkAreaAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "code",
         "name_en",
@@ -33,7 +33,7 @@ class WorkAreaAdmin(AuditedDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(AreaAssignment)
-class AreaAssignmentAdmin(AuditedDeleteMixin, admin.ModelAdmin):
+class AreaAssignmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("user_email", "structure", "area", "created_at")
     list_filter = ("area",)
     search_fields = (

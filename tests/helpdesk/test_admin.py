@@ -1,5 +1,7 @@
 """The admins' side: the question list, and a reply saved in the admin is e-mailed."""
 
+import json
+
 import pytest
 
 from audit.models import AuditEvent
@@ -62,7 +64,7 @@ def test_reply_is_mailed_and_question_answered(
     assert mail.language == "fr"
     assert "Use the forgotten password page." in mail.body_text
     assert len(callbacks) == 1
-    event = AuditEvent.objects.get(kind=AuditEvent.Kind.ADMIN_ACTION)
+    event = AuditEvent.objects.get(kind=AuditEvent.Kind.ADMIN_ACTION, detail__action="help_reply")
     assert event.actor == admin_user
     assert event.detail == {"action": "help_reply", "question": question.pk}
 
@@ -109,3 +111,26 @@ def test_admin_cannot_edit_the_question_itself(admin_client, question):
     question.refresh_from_db()
     assert question.email == "claire@example.org"
     assert question.message.startswith("I no longer know")
+
+
+def test_question_save_is_audited_with_the_changed_fields(
+    admin_client, admin_user, question, django_capture_on_commit_callbacks
+):
+    """Saving a question in the admin writes a "change" event naming the fields changed,
+    never the reply's text, and the reply is still mailed."""
+    with django_capture_on_commit_callbacks(execute=False):
+        response = _change(admin_client, question, reply="Use the forgotten password page.")
+    assert response.status_code == 302
+    assert OutgoingEmail.objects.filter(kind="help_reply").count() == 1
+    event = AuditEvent.objects.get(kind=AuditEvent.Kind.ADMIN_ACTION, detail__action="change")
+    assert event.actor == admin_user
+    assert (event.detail["model"], event.detail["pk"]) == ("helpdesk.question", question.pk)
+    assert event.detail["fields"] == ["reply"]
+    assert "forgotten password" not in json.dumps(event.detail)
+
+
+def test_question_closed_without_reply_is_audited(admin_client, admin_user, question):
+    """Closing a question without a reply is audited as a change of its status."""
+    _change(admin_client, question, status="closed")
+    event = AuditEvent.objects.get(kind=AuditEvent.Kind.ADMIN_ACTION, actor=admin_user)
+    assert (event.detail["action"], event.detail["fields"]) == ("change", ["status"])

@@ -1,5 +1,6 @@
 """The admin of structures, memberships and join requests, against the INSEE stub."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from audit.models import AuditEvent
 from outbox.models import OutgoingEmail
 from outbox.tasks import send_outgoing_email
 from structures.models import JoinRequest, Membership, Structure
-from tests.admin_support import listed, log_in, messages_of, run_action
+from tests.admin_support import change_form_data, listed, log_in, messages_of, run_action
 from tests.factories import PASSWORD, MembershipFactory, StructureFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -334,3 +335,68 @@ def test_join_request_changelist_query_count(admin_client, django_assert_max_num
     with django_assert_max_num_queries(8):
         response = admin_client.get(JOIN_REQUESTS)
     assert len(response.context["cl"].result_list) == 50
+
+
+# Changes made in the change forms ----------------------------------------------------------
+
+
+def test_structure_change_is_audited_with_the_changed_fields_and_inlines(admin_client, admin_user):
+    """Saving a structure's change page writes one "change" event naming the structure's
+    changed fields and the member rows changed in the inline, without their values."""
+    structure = StructureFactory(name="Ateliers du Pont Neuf")
+    member = MembershipFactory(structure=structure, user__active=False)
+    url = reverse("admin:structures_structure_change", args=[structure.pk])
+    data = change_form_data(admin_client.get(url))
+    data.update(
+        {"name": "Ateliers du Pont Vieux", "city": "Villeurbanne", "memberships-0-role": "manager"}
+    )
+
+    assert admin_client.post(url, data).status_code == 302
+
+    member.refresh_from_db()
+    assert member.role == Membership.Role.MANAGER
+    event = _admin_actions(admin_user).get()
+    assert (event.detail["action"], event.detail["pk"]) == ("change", structure.pk)
+    assert sorted(event.detail["fields"]) == ["city", "name"]
+    assert event.detail["inlines"] == [
+        {
+            "action": "change",
+            "model": "structures.membership",
+            "object": str(member),
+            "fields": ["role"],
+        }
+    ]
+    assert "Villeurbanne" not in json.dumps(event.detail)
+
+
+def test_membership_change_is_audited_about_the_member(admin_client, admin_user):
+    """Changing a membership in the admin writes a "change" event about the member."""
+    membership = MembershipFactory(user__active=False)
+    url = reverse("admin:structures_membership_change", args=[membership.pk])
+    data = change_form_data(admin_client.get(url))
+    data["status"] = Membership.Status.REFUSED
+
+    assert admin_client.post(url, data).status_code == 302
+
+    event = _admin_actions(admin_user).get()
+    assert (event.user, event.detail["action"]) == (membership.user, "change")
+    assert event.detail["fields"] == ["status"]
+
+
+def test_structure_add_is_audited(admin_client, admin_user):
+    """Adding a structure in the admin writes an "add" event naming the fields filled in."""
+    response = admin_client.post(
+        reverse("admin:structures_structure_add"),
+        {
+            "siret": KNOWN_SIRET,
+            "name": "Ateliers du Pont Neuf",
+            "country": "FR",
+            "verification": "pending",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    event = _admin_actions(admin_user).get()
+    assert (event.detail["action"], event.detail["pk"]) == ("add", Structure.objects.get().pk)
+    assert {"siret", "name"} <= set(event.detail["fields"])

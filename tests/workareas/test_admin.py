@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from tests.admin_support import listed, log_in
 from tests.factories import PASSWORD, MembershipFactory, UserFactory
 from workareas.models import AreaAssignment, WorkArea
@@ -96,3 +97,45 @@ def test_assignment_changelist_query_count(admin_client, django_assert_max_num_q
     with django_assert_max_num_queries(8):
         response = admin_client.get(ASSIGNMENTS)
     assert len(response.context["cl"].result_list) == AreaAssignment.objects.count() == 50
+
+
+def test_catalogue_list_edit_is_audited_per_row_changed(admin_client, admin_user):
+    """Editing the catalogue from its list writes one "change" event per row changed, naming
+    the fields changed, and none for a row left as it was."""
+    changed, unchanged = WorkArea.objects.filter(is_available=True, on_by_default=False)[:2]
+    rows = {
+        "form-TOTAL_FORMS": "2",
+        "form-INITIAL_FORMS": "2",
+        "form-0-id": str(changed.pk),
+        "form-0-order": "7",
+        "form-0-on_by_default": "on",
+        "form-0-is_available": "on",
+        "form-1-id": str(unchanged.pk),
+        "form-1-order": str(unchanged.order),
+        "form-1-is_available": "on",
+        "_save": "Save",
+    }
+
+    assert admin_client.post(AREAS, rows).status_code == 302
+
+    event = AuditEvent.objects.get(kind=AuditEvent.Kind.ADMIN_ACTION, actor=admin_user)
+    assert (event.detail["action"], event.detail["model"], event.detail["pk"]) == (
+        "change",
+        "workareas.workarea",
+        changed.pk,
+    )
+    assert sorted(event.detail["fields"]) == ["on_by_default", "order"]
+
+
+def test_assignment_add_is_audited_about_the_member(admin_client, admin_user):
+    """Giving a member an area in the admin writes an "add" event."""
+    area = WorkArea.objects.first()
+    membership = MembershipFactory(user__active=False, areas=[])
+    response = admin_client.post(
+        reverse("admin:workareas_areaassignment_add"),
+        {"membership": membership.pk, "area": area.pk},
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(kind=AuditEvent.Kind.ADMIN_ACTION, actor=admin_user)
+    assert (event.detail["action"], event.detail["model"]) == ("add", "workareas.areaassignment")
+    assert sorted(event.detail["fields"]) == ["area", "membership"]
