@@ -53,7 +53,7 @@ test: $(STAMP) axe
 	$(VENV)/bin/lint-imports
 	$(PY) scripts/check_services.py
 	@mkdir -p var
-	SECRET_KEY=makemigrations-check $(PY) manage.py makemigrations --check --dry-run
+	SECRET_KEY=makemigrations-check EMAIL_URL=consolemail:// $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/coverage run -m pytest; status=$$?; \
 	  $(VENV)/bin/coverage report --skip-covered --sort=cover || true; \
 	  exit $$status

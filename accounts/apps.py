@@ -11,6 +11,6 @@ class AccountsConfig(AppConfig):
         from accounts.services import links
         from outbox import kinds
 
-        # A mailed link's lifetime starts when its mail leaves.
-        for kind, _template in links.MAIL_KINDS.values():
-            kinds.register(kind, after_sent=links.link_mail_sent)
+        # A mailed link's secret is minted when its mail leaves.
+        for kind in links.PURPOSE_OF_KIND:
+            kinds.register(kind, before_send=links.link_mail_sending)

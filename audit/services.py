@@ -1,5 +1,10 @@
 """Writing the audit log. Services call `record()`; the admin calls `record_admin_action()`."""
 
+import hashlib
+import hmac
+
+from django.conf import settings
+
 from audit.context import current
 from audit.models import AuditEvent
 
@@ -38,3 +43,13 @@ def record_admin_action(
         pk=obj.pk,
         **detail,
     )
+
+
+def pseudonym(email: str) -> str:
+    """What an audit event keeps of the address of a person whose data was erased: a keyed
+    hash, the same for the same address (events stay linkable), useless to anyone without the
+    secret key."""
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"audit-pseudonym:{email}".encode(), hashlib.sha256
+    ).hexdigest()
+    return f"erased:{digest[:24]}"

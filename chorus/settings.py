@@ -3,6 +3,7 @@
 Every variable is listed once, with its default, in the README's configuration table.
 """
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -148,6 +149,13 @@ CELERY_TIMEZONE = "Europe/Paris"
 EMAIL_URL = env.str("EMAIL_URL", default="")
 if EMAIL_URL:
     vars().update(env.email_url_config(EMAIL_URL))
+elif not DEBUG:
+    # In production, mails carry live links: they must reach a mail server, never pile up
+    # silently in files on the web server.
+    raise ImproperlyConfigured(
+        "EMAIL_URL must be set when DEBUG is false, for example smtp://mail.example.fr:25 or "
+        "smtp+tls://user:password@mail.example.fr:587 (see the README's configuration table)."
+    )
 else:
     EMAIL_BACKEND = "outbox.mailbox.LocalMailboxBackend"
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
@@ -171,11 +179,39 @@ SIRENE_API_KEY = env.str("SIRENE_API_KEY", default="")
 SIRENE_TIMEOUT = env.float("SIRENE_TIMEOUT", default=5.0)
 SIRENE_RATE_LIMIT = env.int("SIRENE_RATE_LIMIT", default=30)
 
+
+def _rates(name: str, default: str) -> list[str]:
+    """A comma-separated list of django-ratelimit rates, such as "3/m,20/h"."""
+    rates = [rate.strip() for rate in env.str(name, default=default).split(",") if rate.strip()]
+    for rate in rates:
+        if not re.fullmatch(r"[0-9]+/[0-9]*[smhd]", rate):
+            raise ImproperlyConfigured(f"{name}: {rate!r} is not a rate such as 3/m, 20/h, 5/15m.")
+    return rates
+
+
+# Step 1's INSEE look-ups per IP: a small share of the INSEE budget. A form sent without a
+# solved proof-of-work challenge (no JavaScript) also counts against the stricter rates.
+STEP1_LOOKUPS_PER_IP = _rates("STEP1_LOOKUPS_PER_IP", "3/m,20/h")
+STEP1_LOOKUPS_PER_IP_WITHOUT_CHALLENGE = _rates("STEP1_LOOKUPS_PER_IP_WITHOUT_CHALLENGE", "1/m,5/h")
+HELP_QUESTIONS_PER_IP_WITHOUT_CHALLENGE = _rates(
+    "HELP_QUESTIONS_PER_IP_WITHOUT_CHALLENGE", "2/h,5/d"
+)
+# ALTCHA proof-of-work challenges (common/altcha.py): the HMAC key signing them (derived from
+# SECRET_KEY when empty) and the largest number to find (at 50,000, a browser finds it in a
+# fraction of a second; a robot pays that for every form it posts).
+ALTCHA_HMAC_KEY = env.str("ALTCHA_HMAC_KEY", default="")
+ALTCHA_MAX_NUMBER = env.int("ALTCHA_MAX_NUMBER", default=50_000)
+
 ACTIVATION_LINK_TTL = env.int("ACTIVATION_LINK_TTL", default=3600)
 PASSWORD_RESET_LINK_TTL = 3600
 CONTACT_EMAIL_LINK_TTL = 24 * 3600
 # An activation never used is purged this long after its last link expired.
 REGISTRATION_PURGE_AFTER = 7 * 24 * 3600
+# Keeping no more than needed (CNIL): days each kind of data is kept, then purged every night.
+RETENTION_SENT_MAILS_DAYS = env.int("RETENTION_SENT_MAILS_DAYS", default=30)
+RETENTION_AUDIT_DAYS = env.int("RETENTION_AUDIT_DAYS", default=365)
+RETENTION_HELP_QUESTIONS_DAYS = env.int("RETENTION_HELP_QUESTIONS_DAYS", default=365)
+RETENTION_FAILED_LOGINS_DAYS = env.int("RETENTION_FAILED_LOGINS_DAYS", default=30)
 
 # Users and passwords.
 AUTH_USER_MODEL = "accounts.User"
@@ -215,11 +251,34 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # Failures from one IP across all accounts (a robot trying many accounts), counted apart.
 LOGIN_IP_FAILURE_RATE = env.str("LOGIN_IP_FAILURE_RATE", default="50/h")
+# Failures for one account within an hour, whatever the IP, after which logging in to it needs
+# a solved proof-of-work challenge: spraying slows down, and nobody can lock the owner out.
+LOGIN_CHALLENGE_AFTER = env.int("LOGIN_CHALLENGE_AFTER", default=3)
+# Wrong answers to the secret question per account in 24 hours, whatever the link.
+SECRET_ANSWER_FAILURES_PER_DAY = env.int("SECRET_ANSWER_FAILURES_PER_DAY", default=10)
+# Wrong current passwords (password change, secret question change, role transfer) per account.
+CURRENT_PASSWORD_FAILURE_RATE = env.str("CURRENT_PASSWORD_FAILURE_RATE", default="5/15m")
 AXES_CLIENT_IP_CALLABLE = "common.http.client_ip"
 AXES_USERNAME_FORM_FIELD = "email"
 AXES_LOCKOUT_CALLABLE = "accounts.views.auth.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Failed log-ins keep the form's data with these fields masked: our log-in form's prefix makes
+# its password field "login-password", which axes does not know by itself.
+AXES_PASSWORD_FORM_FIELD = "login-password"
+# Successful log-ins are in the audit log already: axes keeps only failures (data minimisation).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_SENSITIVE_PARAMETERS = [
+    "password",
+    "login-password",
+    "current_password",
+    "confirmation",
+    "answer",
+    "code",
+    "altcha",
+    "login-altcha",
+    "csrfmiddlewaretoken",
+]
 RATELIMIT_VIEW = "chorus.views.rate_limited"
 
 # Internationalisation: English by default, French.
@@ -259,6 +318,12 @@ CSRF_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_SECURE = SITE_IS_HTTPS
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Over https, the __Host- prefix makes browsers refuse these cookies unless they are Secure, set
+# by this very host and for the whole site: no sibling subdomain can plant or override them.
+_COOKIE_PREFIX = "__Host-" if SITE_IS_HTTPS else ""
+SESSION_COOKIE_NAME = f"{_COOKIE_PREFIX}sessionid"
+CSRF_COOKIE_NAME = f"{_COOKIE_PREFIX}csrftoken"
+LANGUAGE_COOKIE_NAME = f"{_COOKIE_PREFIX}django_language"
 SESSION_COOKIE_AGE = 8 * 3600
 CSRF_FAILURE_VIEW = "chorus.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"

@@ -11,7 +11,10 @@ from common.text import normalize_email
 from common.widgets import CountrySelect
 
 PHONE = re.compile(r"^\+?[0-9 .()\-]{6,25}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Every line break Unicode knows: CR, LF, vertical tab, form feed, NEL, line and paragraph
+# separators.
+_LINE_BREAK = re.compile(r"[\r\n\x0b\x0c\x85\u2028\u2029]")
 
 
 def country_choices():
@@ -19,19 +22,35 @@ def country_choices():
 
 
 class PlainTextField(forms.CharField):
-    """A text field that refuses NUL and other control characters (robots love them).
+    """A text field that refuses NUL and other control characters (robots love them) and,
+    unless `multiline`, line breaks: names, company names and addresses go into mails, where
+    a line break could forge a header or a paragraph the person never wrote.
 
     `help_anchor` and `help_link_text` add a link to that section of the help page after the
     hint (rendered by the field template, templates/common/field.html)."""
 
-    def __init__(self, *, help_anchor: str = "", help_link_text: str = "", **kwargs):
+    def __init__(
+        self,
+        *,
+        multiline: bool = False,
+        help_anchor: str = "",
+        help_link_text: str = "",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
+        self.multiline = multiline
         self.help_anchor = help_anchor
         self.help_link_text = help_link_text
 
     def to_python(self, value):
         value = super().to_python(value)
-        if value and _CONTROL.search(value):
+        if not value:
+            return value
+        if not self.multiline and _LINE_BREAK.search(value):
+            raise forms.ValidationError(
+                _("Write this on a single line, without line breaks."), code="line_break"
+            )
+        if _CONTROL.search(value):
             raise forms.ValidationError(
                 _("This field contains characters that are not allowed."), code="control"
             )

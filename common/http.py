@@ -1,8 +1,11 @@
 """The client's IP address, as seen through the trusted reverse proxies."""
 
 import ipaddress
+import logging
 
 from django.conf import settings
+
+logger = logging.getLogger(__name__)
 
 UNKNOWN = "0.0.0.0"  # noqa: S104 - a placeholder address, never bound
 
@@ -20,6 +23,20 @@ def client_ip(request) -> str:
     return address if _valid(address) else UNKNOWN
 
 
+def throttle_key(address: str) -> str:
+    """What per-IP throttles count an address as: an IPv4 address itself, an IPv6 address's
+    /64 network (one subscriber commonly holds a whole /64, and picks any address in it)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def _client_ip(request) -> str:
     """Return the address of the client that reached our first trusted proxy.
 
@@ -33,5 +50,13 @@ def _client_ip(request) -> str:
     forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
     forwarded = [part for part in forwarded if part]
     if len(forwarded) < count:
-        return forwarded[0] if forwarded else remote
+        # Fewer entries than proxies: the request did not come through all of them, so every
+        # entry may have been written by the client. Only the socket's address is known.
+        logger.warning(
+            "client_ip: X-Forwarded-For has %d entries, TRUSTED_PROXY_COUNT is %d; using the "
+            "socket address",
+            len(forwarded),
+            count,
+        )
+        return remote
     return forwarded[-count]

@@ -50,6 +50,7 @@ class QuestionForm(forms.Form):
     )
     message = PlainTextField(
         label=_("Your question"),
+        multiline=True,
         min_length=MESSAGE_MIN_LENGTH,
         max_length=MESSAGE_MAX_LENGTH,
         help_text=_("Between 10 and 5000 characters. Never write your password."),

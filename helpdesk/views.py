@@ -3,10 +3,11 @@
 from django.conf import settings
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.passwords import meter_rules
-from common import throttle
+from common import altcha, throttle
 from helpdesk.forms import QuestionForm
 from helpdesk.models import Question
 from helpdesk.services import question_submit
@@ -30,19 +31,29 @@ def help_page(request):
     )
 
 
+@never_cache  # the page carries a single-use proof-of-work challenge
 @require_http_methods(["GET", "POST"])
 def ask(request):
-    """The "Ask a question" form; a valid question is stored and acknowledged by mail."""
+    """The "Ask a question" form; a valid question is stored and acknowledged by mail. Per IP,
+    stricter for a form sent without a solved proof-of-work challenge."""
     if request.method == "POST":
         form = QuestionForm(request.POST)
         if form.is_valid():
-            if throttle.exceeded(
-                request, group="help-question", rates=throttle.HELP_QUESTION_PER_IP
-            ):
+            admission = altcha.admit(
+                request,
+                form="help_question",
+                group="help-question",
+                rates=throttle.HELP_QUESTION_PER_IP,
+                rates_without_challenge=settings.HELP_QUESTIONS_PER_IP_WITHOUT_CHALLENGE,
+            )
+            if admission is altcha.Admission.THROTTLED:
                 return render(request, "429.html", status=429)
-            question = question_submit(**form.cleaned_data, language=get_language())
-            request.session[SENT_KEY] = question.email
-            return redirect("helpdesk:question_sent")
+            if admission is altcha.Admission.REFUSED:
+                form.add_error(None, altcha.REFUSED_MESSAGE)
+            else:
+                question = question_submit(**form.cleaned_data, language=get_language())
+                request.session[SENT_KEY] = question.email
+                return redirect("helpdesk:question_sent")
     else:
         subject = request.GET.get("subject", "")
         form = QuestionForm(

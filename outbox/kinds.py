@@ -1,27 +1,51 @@
 """Hooks of the apps that own a kind of mail.
 
-The outbox sends any mail without knowing what it carries. An app whose mail needs something
-done when it actually leaves (a link whose lifetime starts at sending, say) registers a hook
-for its kind in its AppConfig.ready(); the send task calls it inside the transaction that
-marks the row sent.
+The outbox sends any mail without knowing what it carries. A mail can leave named *slots* in
+its text (`email_queue(slots=...)`): placeholders, random per mail, that the app owning the
+mail's kind fills in when the mail actually leaves, through the `before_send` hook it
+registered in its AppConfig.ready(). That is how a link's secret is minted at sending time and
+never stored: the row holds only the placeholder.
+
+A hook runs inside the send task's transaction, under the row's lock, in a savepoint that is
+rolled back when the SMTP server refuses the mail. It returns the slots' values, or None when
+the mail must not leave any more (a newer mail of the same kind replaced it).
 """
 
-from collections import defaultdict
 from collections.abc import Callable
 
 from outbox.models import OutgoingEmail
 
-SentHook = Callable[[OutgoingEmail], None]
+BeforeSend = Callable[[OutgoingEmail], dict[str, str] | None]
 
-_after_sent: dict[str, list[SentHook]] = defaultdict(list)
-
-
-def register(kind: str, *, after_sent: SentHook) -> None:
-    """Call `after_sent(email)` each time a mail of `kind` has been handed to the SMTP server."""
-    if after_sent not in _after_sent[kind]:
-        _after_sent[kind].append(after_sent)
+_before_send: dict[str, BeforeSend] = {}
 
 
-def mail_sent(email: OutgoingEmail) -> None:
-    for hook in _after_sent.get(email.kind, ()):
-        hook(email)
+class SlotsUnfilled(Exception):
+    """A mail has slots but no hook of its kind filled them."""
+
+
+def register(kind: str, *, before_send: BeforeSend) -> None:
+    """Call `before_send(email)` each time a mail of `kind` is about to be handed to SMTP."""
+    _before_send[kind] = before_send
+
+
+def slot_values(email: OutgoingEmail) -> dict[str, str] | None:
+    """The values of the mail's slots (empty when it has none), or None: do not send it."""
+    hook = _before_send.get(email.kind)
+    if hook is None:
+        if email.slots:
+            raise SlotsUnfilled(f"no hook fills the slots of {email.kind!r} mails")
+        return {}
+    values = hook(email)
+    if values is None:
+        return None
+    missing = set(email.slots) - set(values)
+    if missing:
+        raise SlotsUnfilled(f"{email.kind!r} hook left {sorted(missing)} empty")
+    return values
+
+
+def fill(text: str, email: OutgoingEmail, values: dict[str, str]) -> str:
+    for name, placeholder in email.slots.items():
+        text = text.replace(placeholder, values[name])
+    return text

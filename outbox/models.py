@@ -13,6 +13,7 @@ class OutgoingEmail(models.Model):
         PENDING = "pending", _("Pending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        SUPERSEDED = "superseded", _("Not sent: replaced by a newer mail")
 
     # What the mail is about ("activation", "join_request"...): the apps that own a kind may
     # register hooks for it (outbox.kinds).
@@ -29,6 +30,9 @@ class OutgoingEmail(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     message_id = models.CharField(max_length=255, blank=True)
+    # {slot name: placeholder left in the text}; the values are filled in at sending time by
+    # the hook of the mail's kind (outbox.kinds) and never stored.
+    slots = models.JSONField(default=dict, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

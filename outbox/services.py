@@ -1,5 +1,6 @@
 """Queueing a mail: a row written in the caller's transaction, sent after commit by Celery."""
 
+import secrets
 from email.utils import make_msgid
 
 from django.conf import settings
@@ -24,14 +25,20 @@ def email_queue(
     context: dict,
     language: str = "en",
     user=None,
+    slots: tuple[str, ...] = (),
 ) -> OutgoingEmail:
     """Render `template` (subject, .txt and .html) in `language` and write the outbox row.
 
     The send task is queued only once the surrounding transaction commits, so a rolled-back
     registration sends nothing, and a broker that is down loses nothing: the sweeper picks the
     row up later.
+
+    Each name in `slots` is rendered as a random placeholder (context[name]) that the hook of
+    this kind fills in when the mail leaves (outbox.kinds): what it stands for is never
+    stored.
     """
-    context = {**context, "site_url": settings.SITE_URL}
+    placeholders = {name: f"slot-{name}-{secrets.token_hex(16)}" for name in slots}
+    context = {**context, **placeholders, "site_url": settings.SITE_URL}
     with translation.override(language):
         subject = single_line(render_to_string(f"{template}_subject.txt", context))
         body_text = render_to_string(f"{template}.txt", context)
@@ -45,6 +52,7 @@ def email_queue(
         language=language,
         user=user,
         message_id=make_msgid(domain="chorus-pro.local"),
+        slots=placeholders,
     )
     transaction.on_commit(lambda: enqueue_send(email.pk))
     return email

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from outbox import kinds
 from outbox.models import OutgoingEmail
+from outbox.retention import email_purge_old
 
 logger = logging.getLogger(__name__)
 
@@ -26,16 +27,16 @@ def retry_delay(attempt: int) -> float:
     return capped / 2 + random.uniform(0, capped / 2)
 
 
-def _deliver(email: OutgoingEmail) -> None:
+def _deliver(email: OutgoingEmail, values: dict[str, str]) -> None:
     message = EmailMultiAlternatives(
-        subject=email.subject,
-        body=email.body_text,
+        subject=kinds.fill(email.subject, email, values),
+        body=kinds.fill(email.body_text, email, values),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to],
         headers={"Message-ID": email.message_id} if email.message_id else None,
     )
     if email.body_html:
-        message.attach_alternative(email.body_html, "text/html")
+        message.attach_alternative(kinds.fill(email.body_html, email, values), "text/html")
     message.send(fail_silently=False)
 
 
@@ -66,7 +67,12 @@ def send_outgoing_email(self, email_id: int) -> str:
             return email.status
         email.attempts += 1
         try:
-            _deliver(email)
+            # A savepoint: what the kind's hook wrote (a link's token) is undone when the
+            # SMTP server refuses the mail, so no live secret outlives a failed attempt.
+            with transaction.atomic():
+                values = kinds.slot_values(email)
+                if values is not None:
+                    _deliver(email, values)
         except Exception as exc:  # SMTP refusals, connection errors, timeouts
             email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             age = (timezone.now() - email.created_at).total_seconds()
@@ -85,14 +91,17 @@ def send_outgoing_email(self, email_id: int) -> str:
                 )
             email.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
         else:
-            email.status = OutgoingEmail.Status.SENT
-            email.sent_at = timezone.now()
+            if values is None:
+                email.status = OutgoingEmail.Status.SUPERSEDED
+                logger.info("outbox: mail %s not sent, a newer mail replaced it", email_id)
+            else:
+                email.status = OutgoingEmail.Status.SENT
+                email.sent_at = timezone.now()
             email.last_error = ""
             email.next_attempt_at = None
             email.save(
                 update_fields=["attempts", "last_error", "status", "sent_at", "next_attempt_at"]
             )
-            kinds.mail_sent(email)
     if delay is not None:
         raise self.retry(countdown=delay)
     return email.status
@@ -113,3 +122,9 @@ def requeue_pending_emails() -> int:
         if enqueue_send(email_id):
             count += 1
     return count
+
+
+@shared_task
+def purge_old_emails() -> int:
+    """Delete the mails that left (or failed) more than RETENTION_SENT_MAILS_DAYS ago."""
+    return email_purge_old()

@@ -5,6 +5,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.passwords_current import current_password_check
 from common.forms import CountryField, PlainTextField
 from structures.models import Structure
 
@@ -120,8 +121,9 @@ class TransferForm(forms.Form):
         help_text=_("To confirm that it is you."),
     )
 
-    def __init__(self, *args, user, members, **kwargs):
+    def __init__(self, *args, user, members, request=None, **kwargs):
         self.user = user
+        self.request = request
         super().__init__(*args, **kwargs)
         self.fields["member"].choices = [("", _("Choose a member"))] + [
             (m.pk, f"{m.user.get_full_name()} ({m.user.email})") for m in members
@@ -129,8 +131,7 @@ class TransferForm(forms.Form):
 
     def clean_password(self):
         password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise forms.ValidationError(_("This is not your password."), code="wrong_password")
+        current_password_check(request=self.request, user=self.user, password=password)
         return password
 
 

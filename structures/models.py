@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -142,6 +143,15 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.structure} ({self.get_role_display()})"
+
+    @property
+    def structure_label(self) -> str:
+        """How the structure is named to this member: a non-diffusible structure's name (a
+        person's name, for an individual entrepreneur) only once the membership is active."""
+        structure = self.structure
+        if not structure.non_diffusible or self.status == self.Status.ACTIVE:
+            return structure.name
+        return gettext("structure %(siret)s (name not public)") % {"siret": structure.siret}
 
     @property
     def is_manager(self) -> bool:

@@ -1,7 +1,7 @@
 """Operations on structures and their members: join requests, edits, the primary manager role."""
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from audit import services as audit
 from audit.models import AuditEvent
@@ -76,6 +76,9 @@ def _decide(*, membership_id: int, decided_by, approve: bool, reason: str = "", 
         reason=membership.decision_reason,
         by_admin=admin,
     )
+    with translation.override(membership.user.preferred_language):
+        # A refused requester is no member: a non-diffusible structure stays unnamed.
+        structure_name = membership.structure_label
     email_queue(
         kind="join_decision",
         to=membership.user.notification_email,
@@ -83,6 +86,7 @@ def _decide(*, membership_id: int, decided_by, approve: bool, reason: str = "", 
         context={
             "user": membership.user,
             "structure": membership.structure,
+            "structure_name": structure_name,
             "approved": approve,
             "reason": membership.decision_reason,
             "url": absolute_url("/dashboard/"),

@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from structures import services
@@ -24,6 +26,8 @@ def _membership_or_403(user, structure_id) -> Membership:
     return membership
 
 
+@sensitive_post_parameters("password")
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def detail(request, pk):
@@ -46,7 +50,9 @@ def detail(request, pk):
         if not is_primary:
             raise PermissionDenied
         if "transfer" in request.POST:
-            transfer_form = TransferForm(request.POST, user=request.user, members=transferable)
+            transfer_form = TransferForm(
+                request.POST, user=request.user, members=transferable, request=request
+            )
             if transfer_form.is_valid():
                 try:
                     target = services.primary_manager_transfer(

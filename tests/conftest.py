@@ -88,3 +88,15 @@ def admin_client(client, admin_user):
 
     log_in(client, admin_user.email, "password")
     return client
+
+
+@pytest.fixture
+def steady_rate_windows(monkeypatch):
+    """django-ratelimit counts in fixed windows (this minute, this hour): a test that crossed a
+    window's end would see its count start again. Its clock is held still during the test."""
+    import types
+
+    import django_ratelimit.core
+
+    now = django_ratelimit.core.time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", types.SimpleNamespace(time=lambda: now))

@@ -2,7 +2,8 @@
 
 import re
 
-from outbox.models import OutgoingEmail
+from tests import challenges
+from tests.mail import last_link
 
 COMPANY_SIRET = "52601815590833"  # Ateliers du Pont Neuf, head office, Toulouse
 SECONDARY_SIRET = "52601815500055"  # same company, Lyon
@@ -30,8 +31,13 @@ DETAILS = {
 }
 
 
-def step1(client, email, siret):
-    return client.post("/register/", {"email": email, "siret": siret})
+def step1(client, email, siret, *, solved=True, **extra):
+    """Step 1 as a browser sends it: with a solved proof-of-work challenge, as JavaScript does,
+    or without one (`solved=False`), as a browser without JavaScript does."""
+    data = {"email": email, "siret": siret}
+    if solved:
+        data["altcha"] = challenges.solution("step1")
+    return client.post("/register/", data, **extra)
 
 
 def step2(client, **overrides):
@@ -56,11 +62,9 @@ LINK = re.compile(r"http://[^\s\"<]+/activate/([A-Za-z0-9_\-]+)/")
 
 
 def activation_link(email: str) -> str:
-    """The link of the newest activation mail to this address."""
-    mail = OutgoingEmail.objects.filter(to=email, kind="activation").latest("created_at")
-    match = LINK.search(mail.body_text)
-    assert match, mail.body_text
-    return match.group(0)
+    """The link of the newest activation mail to this address (pending mails are sent first:
+    the link is minted when its mail leaves)."""
+    return last_link(email, "/activate/")
 
 
 def activation_path(email: str) -> str:

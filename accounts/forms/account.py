@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms.passwords import NewPasswordMixin, SecretQuestionMixin
 from accounts.models import User
+from accounts.passwords_current import current_password_check
 from common.forms import LoginEmailField, PhoneField, PlainTextField
 
 
@@ -20,6 +21,9 @@ class ProfileForm(forms.Form):
 
 
 class CurrentPasswordMixin(forms.Form):
+    """The person's current password, checked (and throttled) before the change; the form
+    takes the `request` it comes from."""
+
     current_password = forms.CharField(
         label=_("Current password"),
         strip=False,
@@ -28,12 +32,13 @@ class CurrentPasswordMixin(forms.Form):
         error_messages={"required": _("Enter your current password.")},
     )
 
+    def __init__(self, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(*args, **kwargs)
+
     def clean_current_password(self):
         value = self.cleaned_data["current_password"]
-        if not self.user.check_password(value):
-            raise forms.ValidationError(
-                _("This is not your current password."), code="wrong_password"
-            )
+        current_password_check(request=self.request, user=self.user, password=value)
         return value
 
 

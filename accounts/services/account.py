@@ -24,6 +24,25 @@ def password_changed_mail(*, user: User) -> None:
     )
 
 
+def credential_changed_mail(*, user: User, change: str, **context) -> None:
+    """Tell the login e-mail that a credential changed (`change`: "secret_question" or
+    "contact_email"), with the way back if it was not the person."""
+    email_queue(
+        kind=f"{change}_changed",
+        to=user.email,
+        template="accounts/email/credential_changed",
+        context={
+            "user": user,
+            "change": change,
+            "reset_url": absolute_url("/password/forgot/"),
+            "help_url": absolute_url("/help/ask/"),
+            **context,
+        },
+        language=user.preferred_language,
+        user=user,
+    )
+
+
 @transaction.atomic
 def profile_update(
     *,
@@ -51,12 +70,7 @@ def profile_update(
         user.save(update_fields=changed)
         audit.record(AuditEvent.Kind.PROFILE_CHANGE, user=user, actor=user, fields=changed)
     if contact_email and contact_email.lower() != user.notification_email.lower():
-        links.link_mail(
-            user=user,
-            purpose=OneTimeToken.Purpose.CONTACT_EMAIL,
-            to=contact_email,
-            payload=contact_email,
-        )
+        links.link_mail(user=user, purpose=OneTimeToken.Purpose.CONTACT_EMAIL, to=contact_email)
         return True
     return False
 
@@ -84,6 +98,7 @@ def contact_email_confirm(*, raw_token: str | None) -> User | None:
     audit.record(
         AuditEvent.Kind.CONTACT_EMAIL_CHANGE, user=user, previous=previous, new=user.contact_email
     )
+    credential_changed_mail(user=user, change="contact_email", new_email=user.contact_email)
     return user
 
 
@@ -93,6 +108,8 @@ def password_change(*, request, user: User, new_password: str) -> None:
     user.set_password(new_password)
     user.save(update_fields=["password"])
     update_session_auth_hash(request, user)
+    # A reset link asked for before the change must not undo it.
+    links.links_revoke(user=user, purpose=OneTimeToken.Purpose.PASSWORD_RESET)
     audit.record(AuditEvent.Kind.PASSWORD_CHANGE, user=user, actor=user)
     password_changed_mail(user=user)
 
@@ -103,6 +120,7 @@ def secret_question_change(*, user: User, question: str, answer: str) -> None:
     user.secret_answer_hash = secret.hash_answer(answer)
     user.save(update_fields=["secret_question", "secret_answer_hash"])
     audit.record(AuditEvent.Kind.SECRET_QUESTION_CHANGE, user=user, actor=user)
+    credential_changed_mail(user=user, change="secret_question")
 
 
 def user_activate(*, user: User, password: str, question: str, answer: str) -> User:

@@ -3,8 +3,13 @@
 This module is the one place that answers "is this link still valid?" (`link_state`) and
 redeems a link (`link_lock`, then `link_use`). A link carries 256 random bits; only their
 SHA-256 is stored, so a database leak gives no working link. Issuing a new link of a purpose
-revokes the older ones of that purpose. A link's lifetime starts when its mail leaves
-(`link_mail_sent`, registered with the outbox), not when it is written.
+revokes the older ones of that purpose.
+
+The secret is minted when the mail leaves, not when it is queued: `link_mail` queues a mail
+whose link is an outbox slot, and `link_mail_sending` (the outbox hook of those kinds) creates
+the token and fills the slot. So the outbox row never holds a working link, and a link's
+lifetime starts at sending without any later adjustment. A mail replaced by a newer one of the
+same kind before it left is not sent at all: only the newest link works.
 """
 
 import enum
@@ -120,6 +125,17 @@ def link_use(token: OneTimeToken, *, now=None) -> None:
     ).usable().update(revoked_at=now)
 
 
+def links_revoke(*, user: User, purpose: str) -> int:
+    """Revoke the user's live links of `purpose`, and the mails of that purpose not sent yet
+    (they would mint a fresh link when they leave). Returns how many links were revoked."""
+    now = timezone.now()
+    kind, _template = MAIL_KINDS[purpose]
+    OutgoingEmail.objects.filter(user=user, kind=kind, status=OutgoingEmail.Status.PENDING).update(
+        status=OutgoingEmail.Status.SUPERSEDED, next_attempt_at=None
+    )
+    return OneTimeToken.objects.filter(user=user, purpose=purpose).usable().update(revoked_at=now)
+
+
 def link_create(
     *,
     user: User,
@@ -127,14 +143,13 @@ def link_create(
     payload: str = "",
     revoke_previous: bool = True,
     mail: OutgoingEmail | None = None,
-    raw: str | None = None,
 ) -> tuple[OneTimeToken, str]:
     """Revoke the user's live tokens of this purpose and create a new one; return it with the
     raw secret, which exists only in the mail."""
     now = timezone.now()
     if revoke_previous:
         OneTimeToken.objects.filter(user=user, purpose=purpose).usable().update(revoked_at=now)
-    raw = raw or new_raw_token()
+    raw = new_raw_token()
     token = OneTimeToken.objects.create(
         user=user,
         purpose=purpose,
@@ -152,52 +167,44 @@ def link_mail(
     user: User,
     purpose: str,
     to: str | None = None,
-    payload: str = "",
-    revoke_previous: bool = True,
 ) -> OutgoingEmail:
-    """Create a link of `purpose` and queue the mail carrying it, in the user's language, to
-    the login e-mail unless `to` says otherwise."""
-    raw = new_raw_token()
+    """Queue the mail of a link of `purpose`, in the user's language, to the login e-mail
+    unless `to` says otherwise (a contact e-mail confirmation goes to the new address, which
+    the link confirms). The link itself is minted when the mail leaves."""
     kind, template = MAIL_KINDS[purpose]
-    mail = email_queue(
+    return email_queue(
         kind=kind,
         to=to or user.email,
         template=template,
-        context={
-            "user": user,
-            "link": absolute_url(f"{PATHS[purpose]}{raw}/"),
-            "minutes": TTL[purpose]() // 60,
-        },
+        context={"user": user, "minutes": TTL[purpose]() // 60},
         language=user.preferred_language,
         user=user,
+        slots=("link",),
     )
-    link_create(
-        user=user,
-        purpose=purpose,
-        payload=payload,
-        revoke_previous=revoke_previous,
-        mail=mail,
-        raw=raw,
-    )
-    return mail
 
 
-def link_mail_sent(mail: OutgoingEmail) -> None:
-    """A link is valid for its whole lifetime from the moment its mail leaves, not from its
-    creation: a mail delayed by a broker outage still carries a link good for 60 minutes."""
-    for token in OneTimeToken.objects.filter(mail=mail, used_at=None, revoked_at=None):
-        expires = mail.sent_at + timedelta(seconds=TTL[token.purpose]())
-        if expires > token.expires_at:
-            token.expires_at = expires
-            token.save(update_fields=["expires_at"])
+PURPOSE_OF_KIND = {kind: purpose for purpose, (kind, _template) in MAIL_KINDS.items()}
+
+
+def link_mail_sending(mail: OutgoingEmail) -> dict[str, str] | None:
+    """The outbox hook of link mails: mint the link now, revoking the user's older links of
+    that purpose; None when a newer mail of the same kind to this user was queued since (it
+    carries the link that will work)."""
+    if not mail.slots:
+        return {}  # no link to mint in it (written by hand, or before links had slots)
+    newer = OutgoingEmail.objects.filter(kind=mail.kind, user=mail.user_id, pk__gt=mail.pk)
+    if mail.user_id is None or newer.exclude(status=OutgoingEmail.Status.FAILED).exists():
+        return None
+    purpose = PURPOSE_OF_KIND[mail.kind]
+    payload = mail.to if purpose == OneTimeToken.Purpose.CONTACT_EMAIL else ""
+    _token, raw = link_create(user=mail.user, purpose=purpose, payload=payload, mail=mail)
+    return {"link": absolute_url(f"{PATHS[purpose]}{raw}/")}
 
 
 def activation_link_send(*, user: User, new_user: bool = False) -> OutgoingEmail:
-    """Send a new activation link to the login e-mail, revoking the older ones (a user created
-    in this transaction has none, and its registration is audited on its own)."""
-    mail = link_mail(
-        user=user, purpose=OneTimeToken.Purpose.ACTIVATION, revoke_previous=not new_user
-    )
+    """Send a new activation link to the login e-mail; it revokes the older ones when it
+    leaves (a user created in this transaction is audited by its registration)."""
+    mail = link_mail(user=user, purpose=OneTimeToken.Purpose.ACTIVATION)
     if not new_user:
         audit.record(AuditEvent.Kind.ACTIVATION_LINK_SENT, user=user)
     return mail

@@ -1,5 +1,8 @@
 """Password recovery: a link mailed to the login e-mail AND the secret answer, never one alone."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -11,7 +14,20 @@ from audit import services as audit
 from audit.models import AuditEvent
 
 PURPOSE = OneTimeToken.Purpose.PASSWORD_RESET
-MAX_ANSWER_FAILURES = 5
+MAX_ANSWER_FAILURES = 5  # per link
+
+
+def answer_failures_today(user: User) -> int:
+    """Wrong secret answers for this account in the last 24 hours, whatever the link: a new
+    link does not buy new guesses beyond SECRET_ANSWER_FAILURES_PER_DAY."""
+    since = timezone.now() - timedelta(days=1)
+    return AuditEvent.objects.filter(
+        kind=AuditEvent.Kind.SECRET_ANSWER_FAILURE, user=user, created_at__gte=since
+    ).count()
+
+
+def answer_guesses_exhausted(user: User) -> bool:
+    return answer_failures_today(user) >= settings.SECRET_ANSWER_FAILURES_PER_DAY
 
 
 @transaction.atomic
@@ -30,6 +46,8 @@ def password_reset_link(*, raw_token: str | None) -> OneTimeToken | None:
     """The reset link behind `raw_token` when it may still be used, else None."""
     token = links.link_find(raw=raw_token, purpose=PURPOSE)
     if links.link_state(token) != links.LinkState.VALID or not token.user.is_active:
+        return None
+    if answer_guesses_exhausted(token.user):
         return None
     return token
 
@@ -55,17 +73,21 @@ def password_reset(*, raw_token: str | None, answer: str, new_password: str) -> 
         except links.LinkRefused:
             raise LinkUnusable from None
         user = token.user
-        if not user.is_active:
+        if not user.is_active or answer_guesses_exhausted(user):
             raise LinkUnusable
         if not secret.answer_matches(answer, user.secret_answer_hash):
             token.failed_attempts += 1
-            if token.failed_attempts >= MAX_ANSWER_FAILURES:
-                token.revoked_at = timezone.now()
-            token.save(update_fields=["failed_attempts", "revoked_at"])
             audit.record(
                 AuditEvent.Kind.SECRET_ANSWER_FAILURE, user=user, attempts=token.failed_attempts
             )
-            failure = WrongAnswer(MAX_ANSWER_FAILURES - token.failed_attempts)
+            remaining = min(
+                MAX_ANSWER_FAILURES - token.failed_attempts,
+                settings.SECRET_ANSWER_FAILURES_PER_DAY - answer_failures_today(user),
+            )
+            if remaining <= 0:
+                token.revoked_at = timezone.now()
+            token.save(update_fields=["failed_attempts", "revoked_at"])
+            failure = WrongAnswer(remaining)
         else:
             failure = None
             user.set_password(new_password)

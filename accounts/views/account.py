@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts import secret
@@ -54,10 +56,12 @@ def account(request):
     )
 
 
+@sensitive_post_parameters("current_password", "password", "confirmation")
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def change_password(request):
-    form = PasswordChangeForm(request.POST or None, user=request.user)
+    form = PasswordChangeForm(request.POST or None, user=request.user, request=request)
     if request.method == "POST" and form.is_valid():
         service.password_change(
             request=request, user=request.user, new_password=form.cleaned_data["password"]
@@ -69,10 +73,12 @@ def change_password(request):
     )
 
 
+@sensitive_post_parameters("current_password", "answer")
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def change_secret_question(request):
-    form = SecretQuestionChangeForm(request.POST or None, user=request.user)
+    form = SecretQuestionChangeForm(request.POST or None, user=request.user, request=request)
     if request.method == "POST" and form.is_valid():
         service.secret_question_change(
             user=request.user, question=form.stored_question, answer=form.cleaned_data["answer"]
@@ -85,6 +91,7 @@ def change_secret_question(request):
 confirm_contact_link = link_opener(CONTACT, "accounts:confirm_contact")
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def confirm_contact(request):
     """The new contact e-mail is confirmed by a POST from the page the link opens."""

@@ -5,25 +5,68 @@ from datetime import timedelta
 from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib.auth import login, logout
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms.auth import LoginForm
 from audit import services as audit
 from audit.models import AuditEvent
-from common import throttle
+from common import altcha, throttle
+
+# Failed log-ins (wrong password or unknown address) per client IP across every account, and
+# per account whatever the IP.
+IP_FAILURES = "login-failures-ip"
+ACCOUNT_FAILURES = "login-failures-account"
 
 
+def _account_rates() -> list[str]:
+    return [f"{settings.LOGIN_CHALLENGE_AFTER}/h"]
+
+
+def _challenge_required(request, email: str) -> bool:
+    """The account has had LOGIN_CHALLENGE_AFTER failures within the hour, from any IP."""
+    return throttle.over(request, group=ACCOUNT_FAILURES, rates=_account_rates(), key=email)
+
+
+@sensitive_post_parameters("login-password")
+@never_cache
 @require_http_methods(["GET", "POST"])
 def login_view(request):
+    """The log-in form, behind three guards against guessing.
+
+    1. Per IP, across accounts (a robot spraying one password over many addresses): checked
+       before the password, so that over the budget even the right password is refused.
+    2. Per account, across IPs (credential stuffing from many addresses): after a few failures
+       the account asks for a solved proof-of-work challenge, and without one the password is
+       not checked. It slows robots down and never locks the owner out, whose browser solves
+       it in a fraction of a second.
+    3. Per account and IP: django-axes' lock-out (AXES_FAILURE_LIMIT, AXES_COOLOFF_MINUTES).
+    Every refusal is audited.
+    """
     if request.user.is_authenticated and request.method == "GET":
         return redirect("workareas:dashboard")
     form = LoginForm(request.POST or None, request=request)
     if request.method == "POST":
+        email = form.submitted_email()
+        wait = throttle.peek(request, group=IP_FAILURES, rates=[settings.LOGIN_IP_FAILURE_RATE])
+        if wait:
+            audit.record(AuditEvent.Kind.LOCKOUT, email=email, reason="ip_failure_budget")
+            return _locked_out_page(request, timedelta(seconds=wait))
+        if email and _challenge_required(request, email):
+            form.challenge_required = True
+            verdict = altcha.check(request, form="login")
+            if verdict is not altcha.Check.SOLVED:
+                form.refuse(LoginForm.challenge_message)
+                audit.record(
+                    AuditEvent.Kind.LOGIN_FAILURE, email=email, reason=f"challenge_{verdict.value}"
+                )
         if form.is_valid():
             user = form.user
             login(request, user)  # rotates the session key
@@ -38,11 +81,13 @@ def login_view(request):
             response = HttpResponseRedirect(target)
             # The portal speaks the language the person chose in their account.
             return remember_language(response, user.preferred_language)
-        # Failures from one IP across every account: a robot trying many addresses.
-        if form.errors.get("__all__") and throttle.exceeded(
-            request, group="login-failures-ip", rates=[settings.LOGIN_IP_FAILURE_RATE]
-        ):
-            return locked_out(request, None, None)
+        if form.has_error(NON_FIELD_ERRORS, "invalid_login"):
+            # A failure counts against both budgets, which the next try checks first.
+            failed = form.cleaned_data["email"]
+            throttle.exceeded(request, group=IP_FAILURES, rates=[settings.LOGIN_IP_FAILURE_RATE])
+            throttle.exceeded(request, group=ACCOUNT_FAILURES, rates=_account_rates(), key=failed)
+            # The next try needs the check already: its widget starts at once.
+            form.challenge_required = _challenge_required(request, failed)
     return render(
         request, "accounts/login.html", {"login_form": form, "next": request.GET.get("next", "")}
     )
@@ -69,17 +114,18 @@ def remember_language(response, language: str):
 
 
 def locked_out(request, original_response=None, credentials=None):
-    """Too many failed log-ins: say what happened and when to try again, with a way forward."""
-    cool_off = get_cool_off(request) or timedelta(minutes=15)
-    retry_at = timezone.localtime(timezone.now() + cool_off)
-    email = ""
-    if credentials:
-        email = credentials.get("email") or credentials.get("username") or ""
+    """django-axes' lock-out (AXES_LOCKOUT_CALLABLE): the page below."""
     if not credentials:  # axes' own lock-outs are audited by its signal
-        audit.record(AuditEvent.Kind.LOCKOUT, email=email)
+        audit.record(AuditEvent.Kind.LOCKOUT)
+    return _locked_out_page(request, get_cool_off(request) or timedelta(minutes=15))
+
+
+def _locked_out_page(request, cool_off: timedelta):
+    """Too many failed log-ins: say what happened and when to try again, with a way forward."""
+    retry_at = timezone.localtime(timezone.now() + cool_off)
     return render(
         request,
         "accounts/locked_out.html",
-        {"minutes": int(cool_off.total_seconds() // 60), "retry_at": retry_at},
+        {"minutes": max(1, -(-int(cool_off.total_seconds()) // 60)), "retry_at": retry_at},
         status=429,
     )

@@ -3,6 +3,7 @@
 from django.shortcuts import render
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts import secret
@@ -18,13 +19,9 @@ def forgot(request):
     form = ForgotForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        over_ip = throttle.exceeded(
-            request, group="forgot-ip", rates=throttle.PASSWORD_FORGOT_PER_IP
-        )
-        over_address = throttle.exceeded(
-            request, group="forgot-address", rates=throttle.PASSWORD_FORGOT_PER_ADDRESS, key=email
-        )
-        if not (over_ip or over_address):
+        if not throttle.mail_to_address_exceeded(
+            request, group="reset-mail", address=email, per_ip=throttle.PASSWORD_FORGOT_PER_IP
+        ):
             service.password_reset_request(email=email)
         return render(request, "accounts/password_forgot_sent.html", {"email": email})
     return render(request, "accounts/password_forgot.html", {"form": form})
@@ -33,6 +30,7 @@ def forgot(request):
 reset_link = link_opener(service.PURPOSE, "accounts:password_reset")
 
 
+@sensitive_post_parameters("answer", "password", "confirmation")
 @never_cache
 @require_http_methods(["GET", "POST"])
 def reset(request):

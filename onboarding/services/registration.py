@@ -16,6 +16,7 @@ from audit import services as audit
 from audit.models import AuditEvent
 from common.text import normalize_email
 from onboarding.draft import Lookup, RegistrationDraft
+from outbox.models import OutgoingEmail
 from outbox.services import absolute_url, email_queue
 from structures import sirene
 from structures.models import Membership, Structure
@@ -106,64 +107,87 @@ def _account_exists_mail(user: User, language: str) -> None:
 def registration_complete(*, draft: RegistrationDraft, language: str) -> RegistrationResult:
     """Step 3 validated: create structure, user, membership, areas, link and mail at once.
 
-    An address that already has an account gets a mail saying so, and the journey ends on the
-    same page as a new registration: nobody can learn from the portal whether an address is
-    registered. An account never activated simply receives a new link.
+    An address that already has an active account gets a mail saying so, and the journey ends
+    on the same page as a new registration: nobody can learn from the portal whether an
+    address is registered. An account never activated is replaced by this registration: the
+    newest details win (nobody can pre-register someone else's address with their own contact
+    e-mail), and only the newest activation link works.
     """
+    for _attempt in range(2):
+        try:
+            return _registration_create(draft=draft, language=language)
+        except IntegrityError:
+            # The address already has an account (the unique constraint says so, race-free).
+            existing = User.objects.filter(email=draft.email).first()
+            if existing is None:
+                raise
+            if existing.is_active or existing.activated_at:
+                with transaction.atomic():
+                    _account_exists_mail(existing, existing.preferred_language or language)
+                return RegistrationResult(email=existing.email, created=False)
+            _registration_forget(existing, reason="registered again")
+    raise IntegrityError("the address was registered again meanwhile")
+
+
+def _registration_create(*, draft: RegistrationDraft, language: str) -> RegistrationResult:
     email, details = draft.email, draft.details
-    try:
-        with transaction.atomic():
-            structure, created = structure_register(
-                siret=draft.siret,
-                values=details.structure_values(),
-                verification=_VERIFICATION.get(draft.lookup, Structure.Verification.PENDING),
-                insee_snapshot=draft.establishment.raw if draft.establishment else None,
-                insee_checked=draft.lookup != Lookup.UNAVAILABLE,
-            )
-            user = User.objects.create_user(
-                email=email,
-                first_name=details.first_name,
-                last_name=details.last_name,
-                contact_email=details.contact_email or email,
-                phone=details.phone,
-                preferred_language=language if language in ("en", "fr") else "en",
-            )
-            membership = Membership.objects.create(
-                user=user,
-                structure=structure,
-                role=Membership.Role.PRIMARY_MANAGER if created else Membership.Role.USER,
-                status=Membership.Status.AWAITING_ACTIVATION,
-            )
-            member_areas_grant(membership=membership, codes=draft.areas or [])
-            activation_link_send(user=user, new_user=True)
-            audit.record(
-                AuditEvent.Kind.REGISTRATION,
-                user=user,
-                siret=structure.siret,
-                structure_created=created,
-                insee=str(draft.lookup),
-            )
-    except IntegrityError:
-        # The address already has an account (the unique constraint says so, race-free).
-        existing_user = User.objects.filter(email=email).first()
-        if existing_user is None:
-            raise
-        return _registration_for_existing(existing_user, language)
+    with transaction.atomic():
+        structure, created = structure_register(
+            siret=draft.siret,
+            values=details.structure_values(),
+            verification=_VERIFICATION.get(draft.lookup, Structure.Verification.PENDING),
+            insee_snapshot=draft.establishment.raw if draft.establishment else None,
+            insee_checked=draft.lookup != Lookup.UNAVAILABLE,
+        )
+        user = User.objects.create_user(
+            email=email,
+            first_name=details.first_name,
+            last_name=details.last_name,
+            contact_email=details.contact_email or email,
+            phone=details.phone,
+            preferred_language=language if language in ("en", "fr") else "en",
+        )
+        membership = Membership.objects.create(
+            user=user,
+            structure=structure,
+            role=Membership.Role.PRIMARY_MANAGER if created else Membership.Role.USER,
+            status=Membership.Status.AWAITING_ACTIVATION,
+        )
+        member_areas_grant(membership=membership, codes=draft.areas or [])
+        activation_link_send(user=user, new_user=True)
+        audit.record(
+            AuditEvent.Kind.REGISTRATION,
+            user=user,
+            siret=structure.siret,
+            structure_created=created,
+            insee=str(draft.lookup),
+        )
     return RegistrationResult(email=email, created=True, join_request=not created)
 
 
-def _registration_for_existing(user: User, language: str) -> RegistrationResult:
+def _registration_forget(user: User, *, reason: str) -> bool:
+    """Delete an account never activated, with its mails and the structure it alone belonged
+    to; its audit events keep a pseudonym instead of the address. False when the account was
+    activated meanwhile (it is kept)."""
     with transaction.atomic():
-        if user.is_active or user.activated_at:
-            _account_exists_mail(user, user.preferred_language or language)
-        else:
-            activation_link_send(user=user)
-    return RegistrationResult(email=user.email, created=False)
+        user = User.objects.select_for_update().filter(pk=user.pk).first()
+        if user is None or user.is_active or user.activated_at:
+            return False
+        email = user.email
+        pseudonym = audit.pseudonym(email)
+        structure_ids = list(user.memberships.values_list("structure_id", flat=True))
+        OutgoingEmail.objects.filter(user=user).delete()
+        AuditEvent.objects.filter(user=user).update(email=pseudonym)
+        AuditEvent.objects.filter(user=None, email=email).update(email=pseudonym)
+        user.delete()
+        Structure.objects.filter(pk__in=structure_ids, memberships__isnull=True).delete()
+        audit.record(AuditEvent.Kind.PURGE, email=pseudonym, reason=reason)
+    return True
 
 
 def registration_purge_abandoned(*, now=None) -> int:
-    """Delete accounts never activated whose last link expired more than 7 days ago, with their
-    structure when nobody else belongs to it."""
+    """Forget the accounts never activated whose last link expired more than 7 days ago (or
+    whose mail never left), with their mails and the structure only they belonged to."""
     now = now or timezone.now()
     limit = now - timedelta(seconds=settings.REGISTRATION_PURGE_AFTER)
     candidates = (
@@ -173,15 +197,11 @@ def registration_purge_abandoned(*, now=None) -> int:
                 "tokens__expires_at", filter=Q(tokens__purpose=OneTimeToken.Purpose.ACTIVATION)
             )
         )
-        .filter(last_expiry__lt=limit)
+        # A link is minted when its mail leaves: a mail that never left made no link.
+        .filter(Q(last_expiry__lt=limit) | Q(last_expiry=None, date_joined__lt=limit))
     )
     purged = 0
     for user in candidates:
-        with transaction.atomic():
-            structure_ids = list(user.memberships.values_list("structure_id", flat=True))
-            email = user.email
-            user.delete()
-            Structure.objects.filter(pk__in=structure_ids, memberships__isnull=True).delete()
-            audit.record(AuditEvent.Kind.PURGE, email=email)
+        if _registration_forget(user, reason="never activated"):
             purged += 1
     return purged

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms.passwords import ActivationForm
@@ -25,6 +26,7 @@ STATE_TEMPLATES = {
 activate_link = link_opener(service.PURPOSE, "onboarding:activate")
 
 
+@sensitive_post_parameters("password", "confirmation", "answer")
 @never_cache
 @require_http_methods(["GET", "POST"])
 def activate(request):
@@ -74,11 +76,9 @@ def activate_resend(request):
     state, token = service.activation_link_state(raw_token=raw)
     if token is not None and state in (State.EXPIRED, State.REPLACED):
         email = token.user.email
-        over_ip = throttle.exceeded(request, group="resend-ip", rates=throttle.RESEND_PER_IP)
-        over_address = throttle.exceeded(
-            request, group="resend-address", rates=throttle.RESEND_PER_ADDRESS, key=email
-        )
-        if not (over_ip or over_address):
+        if not throttle.mail_to_address_exceeded(
+            request, group="activation-mail", address=email, per_ip=throttle.RESEND_PER_IP
+        ):
             activation_link_resend(email=email)
     messages.success(request, neutral_resend_message())
     return render(request, "onboarding/activation_resent.html")

@@ -2,16 +2,18 @@
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import DatabaseError
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms.auth import LoginForm
 from accounts.services.links import activation_link_resend
-from common import throttle
+from common import altcha, throttle
 from onboarding.draft import DraftExpired, RegistrationDraft
 from onboarding.forms import DetailsForm, StartForm
 from onboarding.services import registration as service
@@ -38,6 +40,7 @@ def _draft(request) -> RegistrationDraft | None:
         return None
 
 
+@never_cache  # it carries a single-use robot check
 def home(request):
     """Step 1 (new on Chorus Pro?) beside the log-in block."""
     if request.method == "POST":
@@ -50,27 +53,37 @@ def home(request):
 
 @require_http_methods(["GET", "POST"])
 def register_start(request):
+    """Step 1: the INSEE look-up, a small share of the shared INSEE quota per IP (stricter for
+    a form sent without a solved proof-of-work challenge)."""
     if request.method == "GET":
         return redirect("onboarding:home")
     form = StartForm(request.POST)
     if form.is_valid():
-        if throttle.exceeded(
-            request, group="register-start", rates=throttle.REGISTRATION_START_PER_IP
-        ):
+        admission = altcha.admit(
+            request,
+            form="step1",
+            group="step1-lookups",
+            rates=settings.STEP1_LOOKUPS_PER_IP,
+            rates_without_challenge=settings.STEP1_LOOKUPS_PER_IP_WITHOUT_CHALLENGE,
+        )
+        if admission is altcha.Admission.THROTTLED:
             return render(request, "429.html", status=429)
-        try:
-            draft = service.registration_start(
-                email=form.cleaned_data["email"], siret=form.cleaned_data["siret"]
-            )
-        except service.StartRefused as refused:
-            form.add_error("siret", refused.message)
+        if admission is altcha.Admission.REFUSED:
+            form.add_error(None, altcha.REFUSED_MESSAGE)
         else:
-            previous = _draft(request)
-            if previous and previous.siret == draft.siret and previous.details:
-                # Coming back to step 1 loses nothing.
-                draft.details, draft.areas = previous.details, previous.areas
-            draft.to_session(request.session)
-            return redirect("onboarding:register_details")
+            try:
+                draft = service.registration_start(
+                    email=form.cleaned_data["email"], siret=form.cleaned_data["siret"]
+                )
+            except service.StartRefused as refused:
+                form.add_error("siret", refused.message)
+            else:
+                previous = _draft(request)
+                if previous and previous.siret == draft.siret and previous.details:
+                    # Coming back to step 1 loses nothing.
+                    draft.details, draft.areas = previous.details, previous.areas
+                draft.to_session(request.session)
+                return redirect("onboarding:register_details")
     return render(
         request, "onboarding/home.html", {"form": form, "login_form": LoginForm()}, status=200
     )
@@ -122,6 +135,17 @@ def register_areas(request):
         if form.is_valid():
             draft.areas = form.cleaned_data["areas"]
             draft.to_session(request.session)
+            if throttle.mail_to_address_exceeded(
+                request,
+                group="registration-mail",
+                address=draft.email,
+                per_ip=throttle.REGISTRATION_MAILS_PER_IP,
+            ):
+                # Registering the same address again and again: the same neutral page as a
+                # registration, with the same limits as "Send me a new link", and no mail.
+                RegistrationDraft.drop(request.session)
+                request.session[SENT_KEY] = draft.email
+                return redirect("onboarding:register_sent")
             try:
                 result = service.registration_complete(draft=draft, language=get_language() or "en")
             except DatabaseError:
@@ -151,7 +175,11 @@ def register_areas(request):
         for area in areas
     ]
     structure = service.registration_structure(draft)
-    structure_name = structure.name if structure else draft.details.company_name
+    if structure is None:
+        structure_name = draft.details.company_name
+    else:
+        # A non-diffusible structure's name is for its members only.
+        structure_name = "" if structure.non_diffusible else structure.name
     return render(
         request,
         "onboarding/register_areas.html",
@@ -173,11 +201,9 @@ def register_resend(request):
     email = request.session.get(SENT_KEY)
     if not email:
         return redirect("onboarding:home")
-    over_ip = throttle.exceeded(request, group="resend-ip", rates=throttle.RESEND_PER_IP)
-    over_address = throttle.exceeded(
-        request, group="resend-address", rates=throttle.RESEND_PER_ADDRESS, key=email
-    )
-    if not (over_ip or over_address):
+    if not throttle.mail_to_address_exceeded(
+        request, group="activation-mail", address=email, per_ip=throttle.RESEND_PER_IP
+    ):
         activation_link_resend(email=email)
     messages.success(request, neutral_resend_message())
     return redirect("onboarding:register_sent")

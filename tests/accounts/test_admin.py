@@ -1,6 +1,9 @@
 """The admin of users, outgoing e-mails and the audit log."""
 
+import json
+
 import pytest
+from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import timezone
 
@@ -9,8 +12,9 @@ from accounts.services.links import link_create
 from audit.models import AuditEvent
 from outbox.models import OutgoingEmail
 from outbox.tasks import send_outgoing_email
-from tests.admin_support import listed, log_in, messages_of, run_action
+from tests.admin_support import change_form_data, listed, log_in, messages_of, run_action
 from tests.factories import PASSWORD, UserFactory
+from tests.mail import deliver
 
 pytestmark = pytest.mark.django_db
 
@@ -170,6 +174,7 @@ def test_resend_activation_link_to_users_not_activated(
     assert response.status_code == 302
     email = OutgoingEmail.objects.get(kind="activation")
     assert email.to == waiting.email
+    deliver(kind="activation")  # the link is minted when the mail leaves
     assert OneTimeToken.objects.get(mail=email).user == waiting
     old_token.refresh_from_db()
     assert old_token.revoked_at is not None
@@ -235,3 +240,111 @@ def test_user_changelist_query_count(admin_client, django_assert_max_num_queries
     with django_assert_max_num_queries(8):
         response = admin_client.get(USERS)
     assert len(response.context["cl"].result_list) == 51
+
+
+# Changes made in the change forms ----------------------------------------------------------
+
+NEW_PASSWORD = "Nouv3au-Secret-Admin!"
+
+
+def _audit_log_text() -> str:
+    """Every audit row, every column, as one string: a secret must appear nowhere in it."""
+    return json.dumps(list(AuditEvent.objects.values()), default=str)
+
+
+def test_user_change_is_audited_with_the_changed_field_names(admin_client, admin_user):
+    """Saving a user's change page writes an "change" event naming the changed fields, the
+    groups (many-to-many) included, with the user as the person concerned."""
+    user = UserFactory(active=True)
+    group = Group.objects.create(name="Help desk")
+    url = reverse("admin:accounts_user_change", args=[user.pk])
+    data = change_form_data(admin_client.get(url))
+    data.update(first_name="Camille", phone="0102030405", groups=[group.pk])
+
+    assert admin_client.post(url, data).status_code == 302
+
+    event = _admin_actions(admin_user).get()
+    assert (event.user, event.email) == (user, user.email)
+    assert event.detail["action"] == "change"
+    assert event.detail["pk"] == user.pk
+    assert sorted(event.detail["fields"]) == ["first_name", "groups", "phone"]
+    assert "Camille" not in json.dumps(event.detail)
+
+
+def test_user_saved_unchanged_writes_no_event(admin_client, admin_user):
+    """Saving a user's change page without changing anything records nothing."""
+    user = UserFactory(active=True)
+    url = reverse("admin:accounts_user_change", args=[user.pk])
+    assert admin_client.post(url, change_form_data(admin_client.get(url))).status_code == 302
+    assert not _admin_actions(admin_user).exists()
+
+
+def test_user_add_is_audited_without_the_password(admin_client, admin_user):
+    """Adding a user writes an "add" event; the password typed appears in no audit row."""
+    response = admin_client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "email": "new.person@example.org",
+            "usable_password": "true",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+        },
+    )
+    assert response.status_code == 302
+    user = User.objects.get(email="new.person@example.org")
+    event = _admin_actions(admin_user).get()
+    assert (event.user, event.detail["action"]) == (user, "add")
+    assert "email" in event.detail["fields"]
+    assert NEW_PASSWORD not in _audit_log_text()
+    assert user.password not in _audit_log_text()
+
+
+def test_password_changed_by_an_admin_is_audited_without_the_password(admin_client, admin_user):
+    """Setting a user's password on the admin's "change password" page writes a
+    "password_change" event about that user; neither the new password nor its hash appears in
+    any audit row."""
+    user = UserFactory(active=True)
+    response = admin_client.post(
+        reverse("admin:auth_user_password_change", args=[user.pk]),
+        {"usable_password": "true", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+    event = _admin_actions(admin_user).get()
+    assert (event.user, event.detail["action"], event.detail["fields"]) == (
+        user,
+        "password_change",
+        ["password"],
+    )
+    log = _audit_log_text()
+    assert NEW_PASSWORD not in log
+    assert user.password not in log
+    assert user.password.rsplit("$", 1)[-1] not in log
+
+
+def test_refused_password_change_writes_no_event(admin_client, admin_user):
+    """A password refused by the validators on the admin's page changes nothing and records
+    nothing."""
+    user = UserFactory(active=True)
+    response = admin_client.post(
+        reverse("admin:auth_user_password_change", args=[user.pk]),
+        {"usable_password": "true", "password1": "abc", "password2": "abc"},
+    )
+    assert response.status_code == 200
+    assert not _admin_actions(admin_user).exists()
+
+
+def test_group_permission_change_is_audited(admin_client, admin_user):
+    """Granting a group a permission in the admin is audited with the field's name."""
+    group = Group.objects.create(name="Support")
+    permission = Permission.objects.get(codename="view_user")
+    url = reverse("admin:auth_group_change", args=[group.pk])
+    data = change_form_data(admin_client.get(url))
+    data["permissions"] = [permission.pk]
+
+    assert admin_client.post(url, data).status_code == 302
+
+    event = _admin_actions(admin_user).get()
+    assert (event.detail["action"], event.detail["model"]) == ("change", "auth.group")
+    assert event.detail["fields"] == ["permissions"]

@@ -48,6 +48,7 @@ print(json.dumps({
     "SIRENE_TIMEOUT": s.SIRENE_TIMEOUT, "SIRENE_RATE_LIMIT": s.SIRENE_RATE_LIMIT,
     "ACTIVATION_LINK_TTL": s.ACTIVATION_LINK_TTL, "HSTS": s.SECURE_HSTS_SECONDS,
     "SESSION_COOKIE_SECURE": s.SESSION_COOKIE_SECURE,
+    "COOKIE_NAMES": [s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME, s.LANGUAGE_COOKIE_NAME],
 }))
 """
 
@@ -98,8 +99,41 @@ def test_debug_defaults_to_false_and_refuses_the_dev_key():
     """Without DEBUG the portal is in production mode and the development key is refused."""
     s = load_settings()
     assert "SECRET_KEY must be set" in s["error"]
-    s = load_settings(SECRET_KEY="a-real-secret-key-of-sufficient-length-0123456789abcdef")
+    s = load_settings(
+        SECRET_KEY="a-real-secret-key-of-sufficient-length-0123456789abcdef",
+        EMAIL_URL="smtp://mail.internal:25",
+    )
     assert s["DEBUG"] is False
+
+
+def test_production_refuses_to_start_without_a_mail_server():
+    """With DEBUG off and no EMAIL_URL the settings refuse to load: mails carrying live links
+    must never pile up silently in files on the web server."""
+    s = load_settings(SECRET_KEY="a-real-secret-key-of-sufficient-length-0123456789abcdef")
+    assert "EMAIL_URL must be set" in s["error"]
+    assert load_settings(DEBUG="true")["EMAIL_BACKEND"] == "outbox.mailbox.LocalMailboxBackend"
+
+
+def test_cookies_over_https_use_the_host_prefix():
+    """Over https the session, CSRF and language cookies are __Host- cookies; over http (where
+    browsers refuse the prefix) they keep Django's names."""
+    https = load_settings(DEBUG="true", SITE_URL="https://portal.example.fr")
+    assert https["COOKIE_NAMES"] == [
+        "__Host-sessionid",
+        "__Host-csrftoken",
+        "__Host-django_language",
+    ]
+    http = load_settings(DEBUG="true")
+    assert http["COOKIE_NAMES"] == ["sessionid", "csrftoken", "django_language"]
+
+
+def test_docker_compose_ships_no_usable_secret_key():
+    """docker-compose.yml requires SECRET_KEY from the environment (no default to fall back
+    on), with a message saying how to make one."""
+    compose = (ROOT / "docker-compose.yml").read_text()
+    line = next(ln for ln in compose.splitlines() if ln.strip().startswith("SECRET_KEY:"))
+    assert "${SECRET_KEY:?" in line
+    assert "secrets.token_urlsafe" in line
 
 
 def test_every_variable_is_read():
@@ -181,6 +215,7 @@ def test_check_deploy_is_clean_under_production_settings():
         SECRET_KEY="Zq8!vR2#mK5$wT9&yL3*pN7@hB4^cF6%dJ1-aG0+eS8~uX2=oI9?kD7",
         SITE_URL="https://portal.example.fr",
         ALLOWED_HOSTS="portal.example.fr",
+        EMAIL_URL="smtp://mail.internal:25",
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -191,3 +226,32 @@ def test_check_deploy_is_clean_under_production_settings():
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+RETENTION = {
+    "RETENTION_SENT_MAILS_DAYS": 30,
+    "RETENTION_AUDIT_DAYS": 365,
+    "RETENTION_HELP_QUESTIONS_DAYS": 365,
+    "RETENTION_FAILED_LOGINS_DAYS": 30,
+}
+
+
+def _retention_settings(**env) -> dict:
+    probe = (
+        "import json; from chorus import settings as s; "
+        f"print(json.dumps({{name: getattr(s, name) for name in {list(RETENTION)!r}}}))"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in RETENTION}
+    clean.update(DEBUG="true", **env)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=clean, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_retention_delays_default_and_are_read():
+    """The retention delays have their documented defaults and are read from the
+    environment."""
+    assert _retention_settings() == RETENTION
+    assert _retention_settings(**{name: "12" for name in RETENTION}) == dict.fromkeys(RETENTION, 12)

@@ -1,9 +1,11 @@
 """The "Ask a question" form: validation, throttling, the stored question and the mail."""
 
 import pytest
+from django.test import Client
 
 from helpdesk.models import Question
 from outbox.models import OutgoingEmail
+from tests import challenges
 
 pytestmark = pytest.mark.django_db
 
@@ -22,8 +24,13 @@ def _data(**overrides):
     return data
 
 
-def _ask(client, **overrides):
-    return client.post("/help/ask/", _data(**overrides))
+def _ask(client, *, solved=True, **overrides):
+    """Send the form as a browser does: with the proof-of-work check solved (JavaScript), or
+    without it (`solved=False`)."""
+    data = _data(**overrides)
+    if solved:
+        data["altcha"] = challenges.solution("help_question")
+    return client.post("/help/ask/", data)
 
 
 def test_form_page_renders(client):
@@ -182,9 +189,14 @@ def test_sixth_question_in_an_hour_is_throttled(client):
 
 def test_throttle_counts_per_ip(client):
     """Another IP is not blocked by the first one's questions."""
-    for _ in range(6):
-        client.post("/help/ask/", _data(), REMOTE_ADDR="192.0.2.1")
-    response = client.post("/help/ask/", _data(), REMOTE_ADDR="192.0.2.2")
+    solved = [challenges.solution("help_question") for _ in range(7)]
+    for payload in solved[:6]:
+        client.post("/help/ask/", _data(altcha=payload), REMOTE_ADDR="192.0.2.1")
+    response = client.post(
+        "/help/ask/",
+        _data(altcha=solved[6]),
+        REMOTE_ADDR="192.0.2.2",
+    )
     assert response.status_code == 302
 
 
@@ -196,3 +208,50 @@ def test_csrf_is_required():
     response = strict.post("/help/ask/", _data())
     assert response.status_code == 403
     assert not Question.objects.exists()
+
+
+# -- Robots: the proof-of-work check ------------------------------------------------------------
+
+
+def test_the_page_challenge_solved_is_accepted(client):
+    """The form carries a challenge and its status line; solved (with the altcha library's
+    solver), the question goes through."""
+    page = client.get("/help/ask/").content.decode()
+    (challenge,) = challenges.challenges_in(page)
+    assert 'role="status" aria-live="polite"' in page
+    response = client.post("/help/ask/", _data(altcha=challenges.solve(challenge)))
+    assert response["Location"] == "/help/sent/"
+
+
+@pytest.mark.parametrize("kind", ["forged", "other form", "replayed"])
+def test_an_invalid_or_replayed_solution_is_refused_with_input_kept(client, kind):
+    """A forged solution, one found for step 1 or one already used is refused with a message
+    next to the form; what was typed stays and nothing is stored or mailed."""
+    if kind == "forged":
+        payload = "eyJhbGdvcml0aG0iOiAiU0hBLTI1NiJ9"  # {"algorithm": "SHA-256"}
+    elif kind == "other form":
+        payload = challenges.solution("step1")
+    else:
+        payload = challenges.solution("help_question")
+        assert Client().post("/help/ask/", _data(altcha=payload)).status_code == 302
+        Question.objects.all().delete()
+        OutgoingEmail.objects.all().delete()
+    response = client.post("/help/ask/", _data(altcha=payload))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "The automatic check that a person is sending this form did not pass" in page
+    assert 'value="Claire Martin"' in page
+    assert "The activation e-mail never arrived in my inbox." in page
+    assert not Question.objects.exists()
+    assert not OutgoingEmail.objects.exists()
+
+
+def test_without_javascript_questions_count_against_a_stricter_rate(client):
+    """Without a solution a question is still accepted, within the stricter
+    HELP_QUESTIONS_PER_IP_WITHOUT_CHALLENGE (2/h, 5/d); the third gets 429 and is not stored,
+    while a browser that solves the check still gets through."""
+    assert _ask(client, solved=False).status_code == 302
+    assert _ask(client, solved=False).status_code == 302
+    assert _ask(client, solved=False).status_code == 429
+    assert Question.objects.count() == 2
+    assert _ask(client).status_code == 302

@@ -1,15 +1,24 @@
 """Registration steps 1 to 3, through the views, against the INSEE stub."""
 
+import base64
+import json
 import re
+from datetime import timedelta
 
 import pytest
+from altcha import v1
 from django.contrib.auth.hashers import is_password_usable
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
 
 from accounts.models import OneTimeToken, User
+from common import altcha
 from outbox.models import OutgoingEmail
 from structures.models import Membership, Structure
-from tests import journey
+from tests import challenges, journey
 from tests.factories import MembershipFactory, StructureFactory, UserFactory
+from tests.mail import deliver
 
 pytestmark = pytest.mark.django_db
 
@@ -232,9 +241,11 @@ def test_validate_creates_everything_at_once(client):
     assert membership.status == Membership.Status.AWAITING_ACTIVATION
     codes = set(membership.area_assignments.values_list("area__code", flat=True))
     assert codes == {"issued-invoices", "commitments", "sent-requests"}
-    assert OneTimeToken.objects.filter(user=user, purpose="activation").usable().count() == 1
     mail = OutgoingEmail.objects.get(to="claire@example.org")
     assert mail.subject == "Activate your Chorus Pro account"
+    assert not OneTimeToken.objects.exists()  # minted when the mail leaves
+    deliver(to="claire@example.org")
+    assert OneTimeToken.objects.filter(user=user, purpose="activation").usable().count() == 1
     page = client.get("/register/sent/").content.decode()
     assert (
         "Your account is created and an activation e-mail has been sent to claire@example.org."
@@ -290,14 +301,18 @@ def test_existing_active_account_gets_a_mail_not_a_second_account(client):
 
 
 def test_registering_again_before_activation_sends_a_new_link(client):
-    """An account never activated simply gets a new link; the old one stops working."""
+    """An account never activated is registered again (a minute later) with a new link; the
+    old one stops working."""
     journey.register(client, "again@example.org")
-    first = OneTimeToken.objects.get(user__email="again@example.org")
+    old_path = journey.activation_path("again@example.org")
+    cache.clear()  # a minute later: the per-address limit of registrations has passed
     journey.register(client, "Again@Example.org")
-    first.refresh_from_db()
-    assert first.revoked_at is not None
+    new_path = journey.activation_path("again@example.org")
+    assert new_path != old_path
     assert OneTimeToken.objects.filter(user__email="again@example.org").usable().count() == 1
     assert User.objects.filter(email="again@example.org").count() == 1
+    client.get(old_path)
+    assert "This link is not valid" in client.get("/activate/").content.decode()
 
 
 def test_resend_is_throttled_and_neutral(client):
@@ -307,7 +322,7 @@ def test_resend_is_throttled_and_neutral(client):
     second = client.post("/register/resend/", follow=True).content.decode()
     assert "If an account is waiting for activation at this address" in first
     assert "If an account is waiting for activation at this address" in second
-    assert OneTimeToken.objects.filter(user__email="resend@example.org").count() == 2
+    assert OutgoingEmail.objects.filter(to="resend@example.org").count() == 2
 
 
 def test_country_select_keeps_the_choice_in_each_language(client):
@@ -367,3 +382,202 @@ def test_the_draft_keeps_the_insee_establishment_as_a_typed_value(client):
     assert isinstance(draft.establishment, Establishment)
     assert draft.establishment.siret == journey.COMPANY_SIRET
     assert draft.establishment.city == "Toulouse"
+
+
+# Mail abuse ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["Claire\nBcc: victim@example.org", "Claire\u2028Martin"])
+def test_names_refuse_line_breaks(client, value):
+    """A name, a company name or an address with a line break (any Unicode one) is refused
+    next to the field, and nothing typed is lost."""
+    journey.step1(client, "claire@example.org", journey.COMPANY_SIRET)
+    page = journey.step2(client, first_name=value, company_name=value).content.decode()
+    assert page.count("Write this on a single line") >= 2
+    assert 'value="Martin"' in page
+
+
+def test_the_activation_mail_does_not_echo_what_the_visitor_typed(client):
+    """The address is not proven yet: the activation mail carries none of the names typed at
+    step 2 (nobody can make the portal mail a message of their own to a stranger)."""
+    journey.register(
+        client, "victim@example.org", first_name="Win a prize at evil.example", last_name="Now"
+    )
+    mail = OutgoingEmail.objects.get(kind="activation")
+    assert "evil.example" not in mail.body_text + mail.body_html + mail.subject
+
+
+def test_registering_a_pending_address_again_replaces_its_details(client):
+    """A registration never activated is replaced by the next one: the newest contact e-mail
+    and names win, only the newest link works, the first mail never leaves."""
+    journey.register(client, "target@example.org", contact_email="attacker@example.org")
+    client.cookies.clear()
+    other = Client(REMOTE_ADDR="10.0.0.7")
+    journey.register(other, "target@example.org", first_name="Real", last_name="Owner")
+    user = User.objects.get(email="target@example.org")
+    assert (user.first_name, user.contact_email) == ("Real", "target@example.org")
+    sent = deliver(to="target@example.org")
+    assert len(sent) == 1
+    assert User.objects.filter(email="target@example.org").count() == 1
+    assert Membership.objects.filter(user=user).count() == 1
+
+
+def test_registering_again_obeys_the_per_address_limit(client):
+    """Step 3 for the same address and IP twice in a minute sends one mail only, and both
+    times the person sees the same page."""
+    first = journey.register(client, "again-fast@example.org")
+    second = journey.register(client, "again-fast@example.org")
+    assert first["Location"] == second["Location"] == "/register/sent/"
+    assert OutgoingEmail.objects.filter(to="again-fast@example.org").count() == 1
+
+
+def test_a_stranger_cannot_use_up_the_resend_budget_of_an_address(client):
+    """ "Send me a new link" is counted per address and IP: requests from another IP do not
+    stop the owner's own."""
+    journey.register(client, "owner@example.org")
+    stranger = Client(REMOTE_ADDR="10.9.9.9")
+    stranger.get("/")
+    session = stranger.session
+    session["registration_sent_to"] = "owner@example.org"
+    session.save()
+    for _ in range(6):
+        stranger.post("/register/resend/")
+    before = OutgoingEmail.objects.filter(to="owner@example.org").count()
+    client.post("/register/resend/")
+    assert OutgoingEmail.objects.filter(to="owner@example.org").count() == before + 1
+
+
+# What a stranger may see ---------------------------------------------------------------------
+
+
+def test_a_non_diffusible_structure_is_not_named_to_a_newcomer(client):
+    """At steps 2 and 3, a newcomer reads that the structure is registered, never its name."""
+    MembershipFactory(
+        primary_manager=True,
+        structure__siret=journey.COMPANY_SIRET,
+        structure__name="Marie Dupont",
+        structure__non_diffusible=True,
+    )
+    journey.step1(client, "newcomer@example.org", journey.COMPANY_SIRET)
+    step2 = client.get("/register/details/").content.decode()
+    assert "Marie Dupont" not in step2
+    assert "This structure is already registered on Chorus Pro" in step2
+    journey.step2(client)
+    step3 = client.get("/register/areas/").content.decode()
+    assert "Marie Dupont" not in step3
+
+
+def test_a_requester_sees_no_name_of_a_non_diffusible_structure_until_approved(client):
+    """In "Sent requests" and in the refusal mail, the requester reads the SIRET only."""
+    manager = MembershipFactory(
+        primary_manager=True, structure__name="Marie Dupont", structure__non_diffusible=True
+    )
+    requester = MembershipFactory(structure=manager.structure, requested=True)
+    client.force_login(requester.user)
+    page = client.get("/dashboard/areas/sent-requests/").content.decode()
+    assert "Marie Dupont" not in page
+    assert manager.structure.siret in page
+    from structures.services import join_request_refuse
+
+    join_request_refuse(membership_id=requester.pk, decided_by=manager.user, reason="")
+    refusal = OutgoingEmail.objects.get(kind="join_decision")
+    assert "Marie Dupont" not in refusal.subject + refusal.body_text + refusal.body_html
+
+
+# -- Step 1: the INSEE quota and robots --------------------------------------------------------
+
+
+def _step1_data(**extra):
+    return {"email": "claire@example.org", "siret": journey.COMPANY_SIRET, **extra}
+
+
+def test_step1_lookups_per_ip_are_a_small_share_of_the_insee_quota(client, steady_rate_windows):
+    """STEP1_LOOKUPS_PER_IP (3/m, 20/h): three solved look-ups a minute from one IP, the fourth
+    gets the 429 page and no look-up; another IP is not concerned."""
+    for _ in range(3):
+        assert journey.step1(client, "claire@example.org", journey.COMPANY_SIRET).status_code == 302
+    robot = Client()  # same IP, new session
+    response = journey.step1(robot, "claire@example.org", journey.COMPANY_SIRET)
+    assert response.status_code == 429
+    assert "registration" not in robot.session
+    other = journey.step1(
+        client, "claire@example.org", journey.COMPANY_SIRET, REMOTE_ADDR="192.0.2.9"
+    )
+    assert other.status_code == 302
+
+
+def test_step1_page_challenge_solved_is_accepted(client):
+    """The home page carries a challenge and its status line; solved (with the altcha
+    library's solver), it lets step 1 through."""
+    page = client.get("/").content.decode()
+    (challenge,) = challenges.challenges_in(page)
+    assert 'class="altcha-status" role="status" aria-live="polite"' in page
+    response = client.post("/register/", _step1_data(altcha=challenges.solve(challenge)))
+    assert response["Location"] == "/register/details/"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "not base64 at all",
+        "bm90IGpzb24=",  # "not json"
+        "WyJhbGdvcml0aG0iXQ==",  # ["algorithm"]
+        "help_question",  # a solution found for the help desk's form
+        "tampered",  # a real solution with another number
+    ],
+)
+def test_step1_invalid_solution_is_refused_with_input_kept(client, payload):
+    """A forged solution is refused with a message next to the form; what was typed stays and
+    INSEE is not asked."""
+    if payload == "help_question":
+        payload = challenges.solution("help_question")
+    elif payload == "tampered":
+        data = json.loads(base64.b64decode(challenges.solution("step1")))
+        data["number"] += 1
+        payload = base64.b64encode(json.dumps(data).encode()).decode()
+    response = client.post("/register/", _step1_data(altcha=payload))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "The automatic check that a person is sending this form did not pass" in page
+    assert 'id="error-summary"' in page
+    assert 'value="claire@example.org"' in page and f'value="{journey.COMPANY_SIRET}"' in page
+    assert "registration" not in client.session
+    assert len(challenges.challenges_in(page)) == 1  # a new one, to send again
+
+
+def test_step1_replayed_solution_is_refused(client):
+    """A solution works once: sent again (another browser, the same robot), it is refused."""
+    solution = challenges.solution("step1")
+    assert client.post("/register/", _step1_data(altcha=solution)).status_code == 302
+    replay = Client().post("/register/", _step1_data(altcha=solution))
+    assert replay.status_code == 200
+    assert "did not pass" in replay.content.decode()
+
+
+def test_step1_without_javascript_works_at_a_stricter_rate(client, steady_rate_windows):
+    """Without a solution the form still works, but counts against the stricter
+    STEP1_LOOKUPS_PER_IP_WITHOUT_CHALLENGE (1/m, 5/h): the second in a minute gets 429, while
+    a browser that solves the check still goes through."""
+    first = journey.step1(client, "claire@example.org", journey.COMPANY_SIRET, solved=False)
+    assert first.status_code == 302
+    second = journey.step1(client, "claire@example.org", journey.COMPANY_SIRET, solved=False)
+    assert second.status_code == 429
+    solved = journey.step1(client, "claire@example.org", journey.COMPANY_SIRET)
+    assert solved.status_code == 302
+
+
+def test_step1_expired_solution_counts_as_none(client, steady_rate_windows):
+    """A genuine solution whose challenge expired (10 minutes) is not refused: it is taken as
+    no solution, so the stricter rate applies."""
+    expired = v1.create_challenge(
+        v1.ChallengeOptions(
+            max_number=1000,
+            hmac_key=altcha.hmac_key(),
+            expires=timezone.now() - timedelta(seconds=1),
+            params={"form": "step1"},
+        )
+    )
+    payload = challenges.solve(expired.to_dict())
+    assert client.post("/register/", _step1_data(altcha=payload)).status_code == 302
+    again = client.post("/register/", _step1_data(altcha=payload))
+    assert again.status_code == 429

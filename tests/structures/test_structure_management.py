@@ -63,7 +63,7 @@ def test_transfer_primary_manager_confirmed_by_password(client, manager):
     client.force_login(manager.user)
     url = f"/structures/{manager.structure_id}/"
     bad = client.post(url, {"transfer": "1", "member": member.pk, "password": "wrong"})
-    assert "This is not your password." in bad.content.decode()
+    assert "This is not your current password." in bad.content.decode()
     client.post(url, {"transfer": "1", "member": member.pk, "password": PASSWORD})
     member.refresh_from_db()
     manager.refresh_from_db()

@@ -1,0 +1,24 @@
+"""The proof-of-work widget (templates/common/_altcha.html), with a fresh challenge each render."""
+
+import json
+
+from django import template
+
+from common import altcha
+
+register = template.Library()
+
+
+@register.inclusion_tag("common/_altcha.html")
+def altcha_widget(form: str, *, start: str = "focus", required: bool = False):
+    """The hidden `altcha` field and its status line, inside the <form> of `form`.
+
+    `start`: "focus" solves from the first focus in the form (or at the submit), "load" at
+    once (the log-in to an account that needs it). `required`: the form cannot be sent without
+    it (no fallback), so say what to do without JavaScript."""
+    return {
+        "challenge": json.dumps(altcha.challenge(form), separators=(",", ":")),
+        "field": altcha.FIELD,
+        "start": start,
+        "required": required,
+    }
