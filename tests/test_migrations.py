@@ -107,3 +107,25 @@ def test_a_database_filled_before_the_move_keeps_registrations_mails_and_audit_e
 
     assert NewContentType.objects.filter(app_label="outbox", model="outgoingemail").exists()
     assert not NewContentType.objects.filter(app_label="accounts", model="outgoingemail").exists()
+
+
+def test_make_run_default_database_migrates_from_scratch(tmp_path):
+    """The embedded default of `make run` (SQLite, which rebuilds tables on most schema
+    changes) migrates from an empty file to the latest schema."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "EMAIL_URL")}
+    env.update(DEBUG="true", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]

@@ -6,6 +6,9 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("outbox", "0001_initial"),
+        # After accounts dropped the old token column: SQLite rebuilds the table from this
+        # app's state, which never had it.
+        ("accounts", "0003_outbox_and_audit_moved"),
     ]
 
     operations = [
