@@ -8,9 +8,11 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from accounts import signals  # noqa: F401  (connects the log-in audit receivers)
-        from accounts.services import links
+        from accounts.services import links, mfa
         from outbox import kinds
 
         # A mailed link's secret is minted when its mail leaves.
         for kind in links.PURPOSE_OF_KIND:
             kinds.register(kind, before_send=links.link_mail_sending)
+        # So is the code of a second-step mail.
+        kinds.register(mfa.EMAIL_CODE_KIND, before_send=mfa.email_code_mail_sending)

@@ -68,6 +68,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff status"), default=False)
     date_joined = models.DateTimeField(_("registered"), default=timezone.now)
     activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
+    # "Keep receiving codes by e-mail" was chosen as the second factor.
+    email_codes_chosen = models.BooleanField(_("second factor: codes by e-mail"), default=False)
 
     objects = UserManager()
 
@@ -153,3 +155,90 @@ class OneTimeToken(models.Model):
 
     def __str__(self):
         return f"{self.get_purpose_display()} for {self.user_id}"
+
+
+# Second factors --------------------------------------------------------------------------------
+# The authenticator app is django-otp's TOTPDevice. The codes below are stored as keyed hashes
+# (accounts.services.mfa.code_digest), never in clear.
+
+
+class EmailCode(models.Model):
+    """A 6-digit code mailed to the login e-mail at log-in; minted when its mail leaves."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_codes"
+    )
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("e-mail code")
+        verbose_name_plural = _("e-mail codes")
+
+    def __str__(self):
+        return f"e-mail code for {self.user_id}"
+
+
+class RecoveryCode(models.Model):
+    """One of the ten single-use recovery codes shown once after a factor is added."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+
+    def __str__(self):
+        return f"recovery code for {self.user_id}"
+
+
+class SecurityKey(models.Model):
+    """A WebAuthn credential (security key or passkey)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="security_keys"
+    )
+    name = models.CharField(_("name"), max_length=60)
+    credential_id = models.CharField(max_length=1400, unique=True)  # base64url
+    public_key = models.BinaryField()
+    sign_count = models.BigIntegerField(default=0)
+    transports = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(_("added"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("security key")
+        verbose_name_plural = _("security keys")
+
+    def __str__(self):
+        return self.name
+
+
+class RememberedBrowser(models.Model):
+    """A browser where the second factor is not asked again until `expires_at`; its cookie
+    holds a secret stored here hashed, and revoking the row stops it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="remembered_browsers"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("remembered since"), default=timezone.now)
+    expires_at = models.DateTimeField(_("until"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("remembered browser")
+        verbose_name_plural = _("remembered browsers")
+
+    def __str__(self):
+        return f"{self.user_agent[:40]} ({self.user_id})"

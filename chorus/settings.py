@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django_countries",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # The journey on top, then the domain, then the plumbing every app uses.
     "onboarding",
     "helpdesk",
@@ -65,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.views.mfa.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -254,6 +257,16 @@ LOGIN_IP_FAILURE_RATE = env.str("LOGIN_IP_FAILURE_RATE", default="50/h")
 # Failures for one account within an hour, whatever the IP, after which logging in to it needs
 # a solved proof-of-work challenge: spraying slows down, and nobody can lock the owner out.
 LOGIN_CHALLENGE_AFTER = env.int("LOGIN_CHALLENGE_AFTER", default=3)
+# Two-step verification (accounts.services.mfa).
+MFA_PENDING_TTL = env.int("MFA_PENDING_TTL", default=600)  # password accepted, factor awaited
+MFA_EMAIL_CODE_TTL = env.int("MFA_EMAIL_CODE_TTL", default=600)
+MFA_EMAIL_CODES_PER_DAY = env.int("MFA_EMAIL_CODES_PER_DAY", default=10)  # and 1 a minute
+MFA_FAILURES_PER_15_MINUTES = env.int("MFA_FAILURES_PER_15_MINUTES", default=5)
+MFA_REMEMBER_DAYS = env.int("MFA_REMEMBER_DAYS", default=30)
+MFA_FRESH_SECONDS = env.int("MFA_FRESH_SECONDS", default=600)  # changes to the factors
+OTP_TOTP_ISSUER = "Chorus Pro"
+WEBAUTHN_RP_ID = env.str("WEBAUTHN_RP_ID", default=urlsplit(SITE_URL).hostname or "localhost")
+WEBAUTHN_RP_NAME = "Chorus Pro"
 # Wrong answers to the secret question per account in 24 hours, whatever the link.
 SECRET_ANSWER_FAILURES_PER_DAY = env.int("SECRET_ANSWER_FAILURES_PER_DAY", default=10)
 # Wrong current passwords (password change, secret question change, role transfer) per account.

@@ -3,10 +3,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
+from accounts.views import auth
 from chorus import views
 
 admin.site.site_header = "Chorus Pro administration"
 admin.site.site_title = "Chorus Pro administration"
+# The admin logs in through the portal's own page, with its second step.
+admin.site.login = auth.admin_login
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

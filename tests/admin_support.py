@@ -5,8 +5,12 @@ from django.forms import CheckboxInput
 
 
 def log_in(client, email, password):
-    """Log in through the real admin login form (axes and the audit log see it)."""
-    response = client.post("/admin/login/?next=/admin/", {"username": email, "password": password})
+    """Log in as the admin does: the admin's log-in page leads to the portal's, with its two
+    steps (axes and the audit log see them)."""
+    from tests.mfa import log_in as log_in_both_steps
+
+    assert client.get("/admin/login/?next=/admin/")["Location"].startswith("/login/")
+    response = log_in_both_steps(client, email, password, next_url="/admin/")
     assert response.status_code == 302, "the admin login failed"
 
 

@@ -87,6 +87,13 @@ def admin_client(client, admin_user):
     from tests.admin_support import log_in
 
     log_in(client, admin_user.email, "password")
+    # The admin's log-in mailed a second-step code: the tests start with an empty outbox.
+    from django.core import mail
+
+    from outbox.models import OutgoingEmail
+
+    OutgoingEmail.objects.filter(kind="mfa_code").delete()
+    mail.outbox.clear()
     return client
 
 
@@ -100,3 +107,24 @@ def steady_rate_windows(monkeypatch):
 
     now = django_ratelimit.core.time.time()
     monkeypatch.setattr(django_ratelimit.core, "time", types.SimpleNamespace(time=lambda: now))
+
+
+@pytest.fixture(autouse=True)
+def _force_login_includes_the_second_factor(monkeypatch):
+    """`client.force_login(user)` stands for a person fully logged in: password and second
+    factor (the tests of the second step itself log in through the pages)."""
+    import time
+
+    from django.test import Client
+
+    from accounts.views.mfa import SESSION_VERIFIED_AT
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        session = self.session
+        session[SESSION_VERIFIED_AT] = time.time()
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)

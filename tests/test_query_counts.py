@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests import journey
 from tests.factories import PASSWORD
+from tests.mfa import last_code
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +71,14 @@ def test_activation_and_login_pages(client):
         response = client.post(
             "/login/", {"login-email": "count@example.org", "login-password": PASSWORD}
         )
-    assert response["Location"] == "/dashboard/"
+    assert response["Location"] == "/login/verify/"
+    with max_queries(MAX):
+        client.get("/login/verify/")  # mails the code (first log-in: no factor yet)
+    code = last_code("count@example.org")
+    # The POST that logs in: the code (read, used up, audited) then Django's log-in (last
+    # log-in, axes' reset, the audit event).
+    with max_queries(MAX + 3):
+        response = client.post("/login/verify/", {"code": code})
+    assert response["Location"] == "/account/two-step/choose/"
     with max_queries(MAX):
         client.get("/dashboard/")

@@ -14,7 +14,7 @@ from accounts.forms.account import PasswordChangeForm, ProfileForm, SecretQuesti
 from accounts.models import OneTimeToken
 from accounts.passwords import meter_rules
 from accounts.services import account as service
-from accounts.views.auth import remember_language
+from accounts.views.language import remember_language
 from accounts.views.links import link_forget, link_opener, link_secret
 
 CONTACT = OneTimeToken.Purpose.CONTACT_EMAIL

@@ -4,18 +4,18 @@ from datetime import timedelta
 
 from axes.helpers import get_cool_off
 from django.conf import settings
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms.auth import LoginForm
+from accounts.views.mfa import safe_target, second_step_start
 from audit import services as audit
 from audit.models import AuditEvent
 from common import altcha, throttle
@@ -68,19 +68,9 @@ def login_view(request):
                     AuditEvent.Kind.LOGIN_FAILURE, email=email, reason=f"challenge_{verdict.value}"
                 )
         if form.is_valid():
-            user = form.user
-            login(request, user)  # rotates the session key
-            target = request.POST.get("next") or request.GET.get("next")
-            if not (
-                target
-                and url_has_allowed_host_and_scheme(
-                    target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-                )
-            ):
-                target = reverse("workareas:dashboard")
-            response = HttpResponseRedirect(target)
-            # The portal speaks the language the person chose in their account.
-            return remember_language(response, user.preferred_language)
+            # The password is right: the second step decides (accounts.views.mfa).
+            target = safe_target(request, request.POST.get("next") or request.GET.get("next"))
+            return second_step_start(request, form.user, target=target)
         if form.has_error(NON_FIELD_ERRORS, "invalid_login"):
             # A failure counts against both budgets, which the next try checks first.
             failed = form.cleaned_data["email"]
@@ -101,18 +91,6 @@ def logout_view(request):
     return redirect("onboarding:home")
 
 
-def remember_language(response, language: str):
-    """Set the language cookie as Django's own language switch does."""
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-        secure=settings.LANGUAGE_COOKIE_SECURE,
-        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-    )
-    return response
-
-
 def locked_out(request, original_response=None, credentials=None):
     """django-axes' lock-out (AXES_LOCKOUT_CALLABLE): the page below."""
     if not credentials:  # axes' own lock-outs are audited by its signal
@@ -129,3 +107,9 @@ def _locked_out_page(request, cool_off: timedelta):
         {"minutes": max(1, -(-int(cool_off.total_seconds()) // 60)), "retry_at": retry_at},
         status=429,
     )
+
+
+def admin_login(request, extra_context=None):
+    """The admin's log-in page: the portal's own, with its second step."""
+    next_url = request.GET.get("next") or "/admin/"
+    return redirect(f"{reverse('accounts:login')}?{urlencode({'next': next_url})}")

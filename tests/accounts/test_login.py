@@ -8,8 +8,13 @@ from audit.models import AuditEvent
 from common.http import client_ip, throttle_key
 from tests import challenges
 from tests.factories import PASSWORD, MembershipFactory, UserFactory
+from tests.mfa import last_code, log_in
 
 pytestmark = pytest.mark.django_db
+
+
+# The right password leads to the second step (tests/accounts/test_second_factor.py).
+PASSWORD_ACCEPTED = "/login/verify/"
 
 
 def login(client, email, password, *, solved=False, **extra):
@@ -22,15 +27,24 @@ def login(client, email, password, *, solved=False, **extra):
 
 
 def test_login_rotates_the_session_and_reaches_the_dashboard(client):
-    """A good password logs in, with a new session key."""
+    """A good password leads to the second step (not logged in yet); the second factor logs
+    in, with a new session key each time."""
     member = MembershipFactory(primary_manager=True)
     client.get("/login/")
-    client.session["probe"] = 1
     before = client.session.session_key
     response = login(client, member.user.email.upper(), PASSWORD)
-    assert response["Location"] == "/dashboard/"
+    assert response["Location"] == PASSWORD_ACCEPTED
     assert client.session.session_key != before
+    assert "_auth_user_id" not in client.session
+    assert not AuditEvent.objects.filter(kind="login_success", user=member.user).exists()
+    pending = client.session.session_key
+    client.get("/login/verify/")
+    response = client.post("/login/verify/", {"code": last_code(member.user.email)})
+    assert client.session.session_key != pending
+    assert client.session["_auth_user_id"] == str(member.user.pk)
     assert AuditEvent.objects.filter(kind="login_success", user=member.user).exists()
+    # A first log-in without a factor enrolled goes on to the choice of one.
+    assert response["Location"] == "/account/two-step/choose/"
 
 
 def test_wrong_password_and_unknown_email_give_one_generic_message(client):
@@ -65,7 +79,7 @@ def test_lockout_after_five_failures_and_its_end(client, settings):
     assert AuditEvent.objects.filter(kind="lockout").exists()
     # The cool-off has passed (the attempts expired).
     AccessAttempt.objects.all().delete()
-    assert login(client, user.email, PASSWORD, solved=True)["Location"] == "/dashboard/"
+    assert login(client, user.email, PASSWORD, solved=True)["Location"] == PASSWORD_ACCEPTED
 
 
 def test_lockout_is_per_account_and_ip(client):
@@ -74,7 +88,7 @@ def test_lockout_is_per_account_and_ip(client):
     other = UserFactory(email="other@example.org", active=True)
     for _ in range(6):
         login(client, victim.email, "Wrong-password-1")
-    assert login(client, other.email, PASSWORD)["Location"] == "/dashboard/"
+    assert login(client, other.email, PASSWORD)["Location"] == PASSWORD_ACCEPTED
 
 
 def test_many_failures_across_accounts_from_one_ip_are_stopped(client, settings):
@@ -126,7 +140,7 @@ def test_lockout_uses_the_proxy_aware_ip(client, settings):
     locked = login(client, user.email, PASSWORD, solved=True, HTTP_X_FORWARDED_FOR="198.51.100.7")
     assert locked.status_code == 429
     ok = login(client, user.email, PASSWORD, solved=True, HTTP_X_FORWARDED_FOR="198.51.100.8")
-    assert ok["Location"] == "/dashboard/"
+    assert ok["Location"] == PASSWORD_ACCEPTED
     # Five wrong passwords, then the attempt refused by the lock-out: all from the real client.
     assert AuditEvent.objects.filter(kind="login_failure", ip_address="198.51.100.7").count() == 6
     assert not AuditEvent.objects.filter(kind="login_failure", ip_address="127.0.0.1").exists()
@@ -135,7 +149,7 @@ def test_lockout_uses_the_proxy_aware_ip(client, settings):
 def test_login_switches_to_the_preferred_language(client):
     """Someone who chose French in their account gets French pages after logging in."""
     member = MembershipFactory(user__preferred_language="fr")
-    login(client, member.user.email, PASSWORD)
+    log_in(client, member.user.email, PASSWORD)
     assert '<html lang="fr">' in client.get("/dashboard/").content.decode()
 
 
@@ -156,7 +170,7 @@ def test_right_password_is_refused_when_the_ip_is_over_its_failure_budget(client
     refusal = AuditEvent.objects.get(kind="lockout", email=member.user.email)
     assert refusal.detail == {"reason": "ip_failure_budget"}
     other = login(client, member.user.email, PASSWORD, REMOTE_ADDR="192.0.2.50")
-    assert other["Location"] == "/dashboard/"
+    assert other["Location"] == PASSWORD_ACCEPTED
 
 
 def test_ipv6_addresses_of_one_64_share_a_failure_budget(client, settings):
@@ -170,7 +184,7 @@ def test_ipv6_addresses_of_one_64_share_a_failure_budget(client, settings):
     hopped = login(client, member.user.email, PASSWORD, REMOTE_ADDR="2001:db8:1:2:ffff::9")
     assert hopped.status_code == 429
     neighbour = login(client, member.user.email, PASSWORD, REMOTE_ADDR="2001:db8:1:3::1")
-    assert neighbour["Location"] == "/dashboard/"
+    assert neighbour["Location"] == PASSWORD_ACCEPTED
 
 
 @pytest.mark.parametrize(
@@ -240,7 +254,7 @@ def test_a_solved_challenge_from_the_page_lets_the_owner_in(client):
             "altcha": challenges.solve(challenge),
         },
     )
-    assert response["Location"] == "/dashboard/"
+    assert response["Location"] == PASSWORD_ACCEPTED
 
 
 def test_an_invalid_or_replayed_solution_is_refused_at_log_in(client):
@@ -271,4 +285,4 @@ def test_the_owner_is_never_locked_out_by_failures_from_other_ips(client):
                 login(robot, member.user.email, "Wrong-password-1", solved=True).status_code == 200
             )
     response = login(client, member.user.email, PASSWORD, solved=True, REMOTE_ADDR="192.0.2.7")
-    assert response["Location"] == "/dashboard/"
+    assert response["Location"] == PASSWORD_ACCEPTED
