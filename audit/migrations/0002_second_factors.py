@@ -4,15 +4,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0001_initial'),
+        ("audit", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='kind',
-            field=models.CharField(choices=[('registration', 'Registration'), ('activation', 'Activation'), ('activation_link_sent', 'Activation link sent'), ('login_success', 'Login success'), ('login_failure', 'Login failure'), ('lockout', 'Lockout'), ('logout', 'Logout'), ('password_change', 'Password change'), ('password_reset_request', 'Password reset requested'), ('password_reset', 'Password reset'), ('secret_answer_failure', 'Secret answer failure'), ('secret_question_change', 'Secret question change'), ('profile_change', 'Profile change'), ('contact_email_change', 'Contact e-mail change'), ('work_areas_change', 'Work areas change'), ('structure_change', 'Structure change'), ('role_transfer', 'Primary manager transfer'), ('join_request', 'Join request'), ('join_approved', 'Join request approved'), ('join_refused', 'Join request refused'), ('admin_action', 'Admin action'), ('purge', 'Abandoned registration purged'), ('mfa_code_sent', 'Second factor: e-mail code sent'), ('mfa_passed', 'Second factor passed'), ('mfa_failed', 'Second factor failed'), ('mfa_factor_added', 'Second factor added'), ('mfa_factor_removed', 'Second factor removed'), ('mfa_recovery_code_used', 'Recovery code used'), ('mfa_recovery_codes_new', 'Recovery codes generated'), ('mfa_browser_remembered', 'Browser remembered'), ('mfa_browser_revoked', 'Remembered browser revoked'), ('mfa_reset', 'Second factor reset by an admin'), ('mfa_cloned_key', 'Security key refused: sign counter went back')], db_index=True, max_length=40),
+            model_name="auditevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("registration", "Registration"),
+                    ("activation", "Activation"),
+                    ("activation_link_sent", "Activation link sent"),
+                    ("login_success", "Login success"),
+                    ("login_failure", "Login failure"),
+                    ("lockout", "Lockout"),
+                    ("logout", "Logout"),
+                    ("password_change", "Password change"),
+                    ("password_reset_request", "Password reset requested"),
+                    ("password_reset", "Password reset"),
+                    ("secret_answer_failure", "Secret answer failure"),
+                    ("secret_question_change", "Secret question change"),
+                    ("profile_change", "Profile change"),
+                    ("contact_email_change", "Contact e-mail change"),
+                    ("work_areas_change", "Work areas change"),
+                    ("structure_change", "Structure change"),
+                    ("role_transfer", "Primary manager transfer"),
+                    ("join_request", "Join request"),
+                    ("join_approved", "Join request approved"),
+                    ("join_refused", "Join request refused"),
+                    ("admin_action", "Admin action"),
+                    ("purge", "Abandoned registration purged"),
+                    ("mfa_code_sent", "Second factor: e-mail code sent"),
+                    ("mfa_passed", "Second factor passed"),
+                    ("mfa_failed", "Second factor failed"),
+                    ("mfa_factor_added", "Second factor added"),
+                    ("mfa_factor_removed", "Second factor removed"),
+                    ("mfa_recovery_code_used", "Recovery code used"),
+                    ("mfa_recovery_codes_new", "Recovery codes generated"),
+                    ("mfa_browser_remembered", "Browser remembered"),
+                    ("mfa_browser_revoked", "Remembered browser revoked"),
+                    ("mfa_reset", "Second factor reset by an admin"),
+                    ("mfa_cloned_key", "Security key refused: sign counter went back"),
+                ],
+                db_index=True,
+                max_length=40,
+            ),
         ),
     ]
