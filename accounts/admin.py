@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from accounts.services import mfa
 from accounts.services.links import activation_link_send
 from audit.admin import AuditedAdminMixin
 from audit.services import record_admin_action
@@ -90,7 +91,7 @@ class UserAdmin(AuditedAdminMixin, auth_admin.UserAdmin):
     list_filter = ("is_active", "is_staff", "is_superuser")
     search_fields = ("email", "first_name", "last_name", "contact_email")
     ordering = ("email",)
-    actions = ("resend_activation_link", "deactivate")
+    actions = ("resend_activation_link", "deactivate", "reset_second_factor")
 
     @auth_admin.sensitive_post_parameters_m
     def user_change_password(self, request, id, form_url=""):
@@ -178,6 +179,27 @@ class UserAdmin(AuditedAdminMixin, auth_admin.UserAdmin):
                 % {"count": skipped},
                 messages.WARNING,
             )
+
+    @admin.action(description=_("Reset second factor"), permissions=["change"])
+    def reset_second_factor(self, request, queryset):
+        """Support's last resort for someone who lost every factor and recovery code: they
+        are mailed, and enrol again (with an e-mail code) at their next log-in."""
+        done = 0
+        for user in queryset:
+            with transaction.atomic():
+                mfa.second_factor_reset(user=user, by=request.user)
+                record_admin_action(request, action="reset_second_factor", obj=user, user=user)
+            done += 1
+        self.message_user(
+            request,
+            ngettext(
+                "The second factor of %(count)d user was reset; they were told by mail.",
+                "The second factors of %(count)d users were reset; they were told by mail.",
+                done,
+            )
+            % {"count": done},
+            messages.SUCCESS,
+        )
 
 
 # Django registers the groups' admin; it is registered again so that granting a group

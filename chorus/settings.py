@@ -265,7 +265,9 @@ MFA_FAILURES_PER_15_MINUTES = env.int("MFA_FAILURES_PER_15_MINUTES", default=5)
 MFA_REMEMBER_DAYS = env.int("MFA_REMEMBER_DAYS", default=30)
 MFA_FRESH_SECONDS = env.int("MFA_FRESH_SECONDS", default=600)  # changes to the factors
 OTP_TOTP_ISSUER = "Chorus Pro"
-WEBAUTHN_RP_ID = env.str("WEBAUTHN_RP_ID", default=urlsplit(SITE_URL).hostname or "localhost")
+# Security keys sign for the host name of the page they are used on; set this only to share
+# keys across sub-domains (a parent domain of every host served).
+WEBAUTHN_RP_ID = env.str("WEBAUTHN_RP_ID", default="")
 WEBAUTHN_RP_NAME = "Chorus Pro"
 # Wrong answers to the secret question per account in 24 hours, whatever the link.
 SECRET_ANSWER_FAILURES_PER_DAY = env.int("SECRET_ANSWER_FAILURES_PER_DAY", default=10)

@@ -41,19 +41,28 @@ MARKS = [
 PASSWORD = "Factur3s-Publiques!"
 ANSWER = "Médor le chien"
 ACTIVATION_LINK = re.compile(r"https?://[^\s\"<>]+/activate/[A-Za-z0-9_\-]+/")
+VERIFICATION_CODE = re.compile(r"\b(\d{6})\b")
 
 
 def mails_to(smtp_server, address: str) -> list:
     return smtp_server.handler.to(address)
 
 
-def wait_for_mail(smtp_server, address: str, count: int = 1, timeout: float = 30.0):
-    """The `count`-th mail received by the SMTP server for this address (1-based)."""
-    assert wait_for(lambda: len(mails_to(smtp_server, address)) >= count, timeout=timeout), (
+def wait_for_mail(
+    smtp_server, address: str, count: int = 1, timeout: float = 30.0, *, subject: str = ""
+):
+    """The `count`-th mail received by the SMTP server for this address (1-based), among
+    those with this subject when one is given."""
+
+    def received():
+        mails = mails_to(smtp_server, address)
+        return [m for m in mails if m["Subject"] == subject] if subject else mails
+
+    assert wait_for(lambda: len(received()) >= count, timeout=timeout), (
         f"mail #{count} to {address} never reached the SMTP server; it holds "
         f"{[(m['to'], m['message']['Subject']) for m in smtp_server.messages]}"
     )
-    return mails_to(smtp_server, address)[count - 1]
+    return received()[count - 1]
 
 
 def text_of(message) -> str:
@@ -191,9 +200,68 @@ def activate(page: Page, link: str, *, password: str = PASSWORD, answer: str = A
     expect(page.get_by_role("heading", level=1)).to_contain_text("Your account has been activated")
 
 
-def log_in(page: Page, base_url: str, email: str, password: str = PASSWORD) -> None:
+def latest_code(smtp_server, email: str, timeout: float = 30.0) -> str:
+    """The 6-digit code of the newest code mail the portal queued for this address, read from
+    the mail the SMTP server received (matched by its Message-ID). Once the second page is
+    shown, that mail carries its code: it is queued while the page is made."""
+    from outbox.models import OutgoingEmail
+
+    queued = OutgoingEmail.objects.filter(to=email, kind="mfa_code").order_by("-pk").first()
+    assert queued is not None, f"no code mail was queued for {email}"
+
+    def received():
+        for message in mails_to(smtp_server, email):
+            if message["Message-ID"] == queued.message_id:
+                return message
+        return None
+
+    message = wait_for(received, timeout=timeout)
+    assert message is not None, (
+        f"the code mail to {email} never reached the SMTP server; it holds "
+        f"{[(m['to'], m['message']['Subject']) for m in smtp_server.messages]}"
+    )
+    match = VERIFICATION_CODE.search(text_of(message))
+    assert match, text_of(message)
+    return match.group(1)
+
+
+def log_in_password(page: Page, base_url: str, email: str, password: str = PASSWORD) -> None:
+    """The first step only: the log-in form, then the second step's page."""
     page.goto(base_url + "/login/")
     textbox(page, "Login email").fill(email)
     textbox(page, "Password").fill(password)
     page.get_by_role("main").get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(base_url + "/login/verify/")
+
+
+def second_step(page: Page, base_url: str, email: str, *, smtp_server, enrol: bool = True) -> None:
+    """The second page after the password, with the code mailed to the login e-mail (read from
+    the SMTP server), up to the dashboard. At a first log-in ("Choose your second factor")
+    `enrol` keeps receiving codes by e-mail and passes the recovery codes; enrol=False stops
+    on the choice. Stable selectors (ids, forms' actions): it serves the French pages too."""
+    expect(page).to_have_url(base_url + "/login/verify/")
+    page.locator("#id_code").fill(latest_code(smtp_server, email))
+    page.locator("main form[method=post]:has(#id_code) button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/(dashboard|account/two-step/choose)/$"))
+    if page.url.endswith("/account/two-step/choose/"):
+        if not enrol:
+            return
+        page.locator("form[action='/account/two-step/email/'] button[type=submit]").click()
+        expect(page.locator("#recovery-codes li")).to_have_count(10)
+        page.locator("main a[href='/dashboard/']").click()
     expect(page).to_have_url(base_url + "/dashboard/")
+
+
+def log_in(
+    page: Page,
+    base_url: str,
+    email: str,
+    password: str = PASSWORD,
+    *,
+    smtp_server,
+    enrol: bool = True,
+) -> None:
+    """Both steps, the second with the code mailed to the login e-mail (see second_step)."""
+    log_in_password(page, base_url, email, password)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Two-step verification")
+    second_step(page, base_url, email, smtp_server=smtp_server, enrol=enrol)

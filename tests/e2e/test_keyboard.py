@@ -88,6 +88,8 @@ def test_registration_and_activation_with_the_keyboard_only(portal, page, shot, 
     assert focused(page)["id"] == "id_login-password", focused(page)
     _type(page, support.PASSWORD)
     page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Two-step verification")
+    support.second_step(page, portal.url, email, smtp_server=smtp_server)
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello Kim Clavier")
     expect(page.get_by_role("navigation", name="Work areas")).to_contain_text("Commitments")
     shot("dashboard reached")

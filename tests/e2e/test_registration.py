@@ -77,6 +77,9 @@ def test_register_activate_log_in_and_open_a_work_area(portal, page, shot, smtp_
     support.textbox(page, "Login email").fill(email)
     support.textbox(page, "Password").fill(PASSWORD)
     page.get_by_role("main").get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Two-step verification")
+    shot("second step")
+    support.second_step(page, portal.url, email, smtp_server=smtp_server)
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello Claire Martin")
     structures = page.get_by_role("region", name="My structures")
     expect(structures.get_by_role("row", name=re.compile("ATELIERS DU PONT NEUF"))).to_contain_text(
