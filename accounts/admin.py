@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from accounts.services import mfa
@@ -210,3 +211,9 @@ admin.site.unregister(Group)
 @admin.register(Group)
 class GroupAdmin(AuditedAdminMixin, auth_admin.GroupAdmin):
     pass
+
+
+# django-otp's own admin of authenticator apps shows their keys and lets an admin add a device
+# with a key of their choosing: a way into anyone's account. Support resets a person's second
+# factor with the users' action instead.
+admin.site.unregister(TOTPDevice)

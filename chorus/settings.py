@@ -265,6 +265,7 @@ MFA_FAILURES_PER_15_MINUTES = env.int("MFA_FAILURES_PER_15_MINUTES", default=5)
 MFA_REMEMBER_DAYS = env.int("MFA_REMEMBER_DAYS", default=30)
 MFA_FRESH_SECONDS = env.int("MFA_FRESH_SECONDS", default=600)  # changes to the factors
 OTP_TOTP_ISSUER = "Chorus Pro"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Security keys sign for the host name of the page they are used on; set this only to share
 # keys across sub-domains (a parent domain of every host served).
 WEBAUTHN_RP_ID = env.str("WEBAUTHN_RP_ID", default="")
@@ -339,6 +340,7 @@ _COOKIE_PREFIX = "__Host-" if SITE_IS_HTTPS else ""
 SESSION_COOKIE_NAME = f"{_COOKIE_PREFIX}sessionid"
 CSRF_COOKIE_NAME = f"{_COOKIE_PREFIX}csrftoken"
 LANGUAGE_COOKIE_NAME = f"{_COOKIE_PREFIX}django_language"
+MFA_REMEMBER_COOKIE_NAME = f"{_COOKIE_PREFIX}chorus_mfa_browser"
 SESSION_COOKIE_AGE = 8 * 3600
 CSRF_FAILURE_VIEW = "chorus.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"

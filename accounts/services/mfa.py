@@ -351,7 +351,7 @@ def second_factor_reset(*, user: User, by) -> None:
 
 # Remembered browsers -------------------------------------------------------------------------
 
-REMEMBER_COOKIE = "chorus_mfa_browser"
+REMEMBER_COOKIE = settings.MFA_REMEMBER_COOKIE_NAME
 
 
 def _token_digest(raw: str) -> str:

@@ -344,3 +344,10 @@ def test_admin_reset_second_factor(admin_client, admin_user):
     assert AuditEvent.objects.filter(kind="mfa_reset", user=user, actor=admin_user).exists()
     assert OutgoingEmail.objects.filter(kind="mfa_factor_changed", to=user.email).exists()
     assert log_in(Client(), user.email, PASSWORD)["Location"] == "/account/two-step/choose/"
+
+
+def test_the_admin_never_shows_nor_plants_an_authenticator_key(admin_client):
+    """django-otp's admin of authenticator apps (keys, QR codes, adding a device with a chosen
+    key) is not available: support resets a second factor instead."""
+    assert admin_client.get("/admin/otp_totp/totpdevice/").status_code == 404
+    assert admin_client.get("/admin/otp_totp/totpdevice/add/").status_code == 404
