@@ -228,8 +228,9 @@ def _digits(code: str) -> str:
 # Recovery codes ------------------------------------------------------------------------------
 
 
-def recovery_codes_generate(*, user: User) -> list[str]:
-    """Ten new codes, shown once; the older ones stop working."""
+def recovery_codes_generate(*, user: User, announce: bool = True) -> list[str]:
+    """Ten new codes, shown once; the older ones stop working. The login e-mail is told,
+    unless they come with the first factor (whose own mail says enough)."""
     codes = [
         "-".join("".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(5)) for _ in range(2))
         for _ in range(RECOVERY_CODES)
@@ -240,6 +241,8 @@ def recovery_codes_generate(*, user: User) -> list[str]:
             [RecoveryCode(user=user, code_hash=code_digest(code)) for code in codes]
         )
         audit.record(AuditEvent.Kind.MFA_RECOVERY_CODES_NEW, user=user)
+        if announce:
+            _factor_change_mail(user=user, change="recovery_codes", factor="recovery_codes")
     return codes
 
 
@@ -397,6 +400,7 @@ def browser_revoke(*, user: User, browser_id: int) -> bool:
     )
     if revoked:
         audit.record(AuditEvent.Kind.MFA_BROWSER_REVOKED, user=user, actor=user)
+        _factor_change_mail(user=user, change="browser_revoked", factor="browser")
     return bool(revoked)
 
 

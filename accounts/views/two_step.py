@@ -99,7 +99,8 @@ def keep_email_codes(request):
 def _after_first_factor(request):
     """Ten recovery codes after the first factor; otherwise back to the factors."""
     if mfa.factors_of(request.user).recovery_left == 0:
-        return _show_recovery_codes(request, mfa.recovery_codes_generate(user=request.user))
+        codes = mfa.recovery_codes_generate(user=request.user, announce=False)
+        return _show_recovery_codes(request, codes)
     return redirect("accounts:two_step")
 
 

@@ -244,6 +244,17 @@ def test_new_recovery_codes_replace_the_old_ones(client, member):
     page = client.post("/account/two-step/recovery-codes/").content.decode()
     assert page.count("<li><code>") == 10 and 'download="chorus-pro-recovery-codes.txt"' in page
     assert not mfa.recovery_code_use(user=member.user, code=old[0])
+    assert OutgoingEmail.objects.filter(kind="mfa_factor_changed", to=member.user.email).exists()
+
+
+def test_revoking_a_remembered_browser_is_announced(client, member):
+    """Each change of the two-step settings is mailed to the login e-mail."""
+    mfa.browser_remember(user=member.user, user_agent="Firefox")
+    client.force_login(member.user)
+    browser = RememberedBrowser.objects.get()
+    client.post(f"/account/two-step/browsers/{browser.pk}/revoke/")
+    assert OutgoingEmail.objects.filter(kind="mfa_factor_changed", to=member.user.email).exists()
+    assert AuditEvent.objects.filter(kind="mfa_browser_revoked", user=member.user).exists()
 
 
 # Remembered browsers -------------------------------------------------------------------------
