@@ -9,6 +9,7 @@ import time
 import pytest
 from django.core.exceptions import DisallowedHost
 from django.test import RequestFactory
+from django.utils import translation
 from webauthn.helpers import base64url_to_bytes
 
 from accounts.models import SecurityKey
@@ -480,11 +481,12 @@ def test_an_e_mail_code_still_works_for_a_person_with_a_key(client, user):
 def test_the_key_pages_are_in_french(client, user):
     """The contract's labels have their French translation."""
     client.force_login(user)
-    page = client.get("/account/two-step/key/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    with translation.override("en"):  # the French of the requests stays in them
+        page = client.get("/account/two-step/key/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+        enrolled(user)
+        client.logout()
+        password_step(client, user)
+        second = client.get("/login/verify/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "<h1>Clé de sécurité</h1>" in page and "Ajouter une clé de sécurité" in page
     assert "Nom de la clé" in page and "Une clé de sécurité a besoin de JavaScript" in page
-    enrolled(user)
-    client.logout()
-    password_step(client, user)
-    second = client.get("/login/verify/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Utiliser votre clé de sécurité" in second
