@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -110,20 +110,27 @@ class CodeNotSent(Exception):
 class EmailCodeStatus:
     sent_today: int
     last_sent_at: object  # datetime | None
-
-    @property
-    def waiting(self) -> bool:
-        """A code was mailed (or is leaving) recently enough to be typed."""
-        limit = timezone.now() - timedelta(seconds=settings.MFA_EMAIL_CODE_TTL)
-        return self.last_sent_at is not None and self.last_sent_at >= limit
+    waiting: bool  # a code can be typed: mailed and still live, or about to leave
 
 
 def email_code_status(user: User) -> EmailCodeStatus:
-    """The code mails of the last day, in one query."""
+    """The code mails of the last day and whether a code is waiting, in two queries."""
+    now = timezone.now()
     counted = OutgoingEmail.objects.filter(
-        user=user, kind=EMAIL_CODE_KIND, created_at__gte=timezone.now() - timedelta(days=1)
-    ).aggregate(count=Count("pk"), last=Max("created_at"))
-    return EmailCodeStatus(sent_today=counted["count"], last_sent_at=counted["last"])
+        user=user, kind=EMAIL_CODE_KIND, created_at__gte=now - timedelta(days=1)
+    ).aggregate(
+        count=Count("pk"),
+        last=Max("created_at"),
+        leaving=Count("pk", filter=Q(status=OutgoingEmail.Status.PENDING)),
+    )
+    live = EmailCode.objects.filter(
+        user=user, used_at=None, revoked_at=None, expires_at__gt=now
+    ).exists()
+    return EmailCodeStatus(
+        sent_today=counted["count"],
+        last_sent_at=counted["last"],
+        waiting=live or counted["leaving"] > 0,
+    )
 
 
 def email_code_send(*, user: User, status: EmailCodeStatus | None = None) -> OutgoingEmail:

@@ -176,7 +176,7 @@ def login_verify(request):
     # No app nor key: the code goes to the login e-mail at once.
     send_now = request.method == "GET" and not (factors.totp or factors.keys or codes.waiting)
     if send_now and _send_code(request, user, quiet=True, status=codes):
-        codes = mfa.EmailCodeStatus(codes.sent_today + 1, timezone.now())
+        codes = mfa.EmailCodeStatus(codes.sent_today + 1, timezone.now(), waiting=True)
     form = CodeForm(request.POST or None, rememberable=pending is not None)
     if request.method == "POST" and form.is_valid():
         methods = ["totp"] if factors.totp else []

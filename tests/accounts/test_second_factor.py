@@ -362,3 +362,19 @@ def test_the_admin_never_shows_nor_plants_an_authenticator_key(admin_client):
     key) is not available: support resets a second factor instead."""
     assert admin_client.get("/admin/otp_totp/totpdevice/").status_code == 404
     assert admin_client.get("/admin/otp_totp/totpdevice/add/").status_code == 404
+
+
+def test_a_second_log_in_soon_after_gets_a_new_code(client, member):
+    """A used code is not "waiting": logging in again minutes later mails a new one (after
+    the one-a-minute limit) instead of pointing to a code already spent."""
+    mfa.email_codes_choose(user=member.user)
+    password_step(client, member.user)
+    client.get("/login/verify/")
+    client.post("/login/verify/", {"code": last_code(member.user.email)})
+    client.post("/logout/")
+    OutgoingEmail.objects.update(created_at=timezone.now() - timedelta(minutes=2))
+    password_step(client, member.user)
+    client.get("/login/verify/")
+    assert OutgoingEmail.objects.filter(kind="mfa_code").count() == 2
+    response = client.post("/login/verify/", {"code": last_code(member.user.email)})
+    assert response["Location"] == "/dashboard/"
