@@ -25,6 +25,9 @@ JOURNEY_ORDER = [
     "POST /activate/",
     "GET /login/",
     "POST /login/",
+    "GET /login/verify/",
+    "POST /login/verify/",
+    "GET /dashboard/",
 ]
 
 
@@ -101,12 +104,14 @@ def journey_figures(samples: list[list]) -> dict:
     duration = end - start
     complete = custom_events(samples, "JOURNEY", "complete")
     mail_waits = [s[MS] for s in custom_events(samples, "MAIL", "activation mail") if s[OK]]
+    code_waits = [s[MS] for s in custom_events(samples, "MAIL", "code mail") if s[OK]]
     return {
         "duration_s": duration,
         "journeys": len(complete),
         "journeys_per_s": len(complete) / duration if duration else None,
         "journey_p50_s": _seconds(percentile([s[MS] for s in complete], 50)),
         "mail_wait_p50_ms": percentile(mail_waits, 50),
+        "code_wait_p50_ms": percentile(code_waits, 50),
         "requests_per_s": (
             sum(1 for s in samples if s[METHOD] in HTTP_METHODS) / duration if duration else None
         ),
@@ -162,7 +167,8 @@ def capacity_figures(samples: list[list], meta: dict, warmup: float) -> dict:
 
 
 def mail_delays(rows: list[tuple], arrivals: dict) -> dict:
-    """Activation mails from commit (the outbox row's created_at) to the SMTP sink.
+    """Mails (activation, second-step code) from commit (the outbox row's created_at) to the
+    SMTP sink.
 
     rows: (message_id, created_at, sent_at, status) from accounts_outgoingemail.
     """

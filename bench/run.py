@@ -207,17 +207,17 @@ class Bench:
         )
         return dict(rows)
 
-    def mails(self, name: str, wait: float = 15.0) -> dict:
-        """Commit-to-SMTP delays of this scenario's activation mails, once none is pending (or
-        after `wait` seconds)."""
+    def mails(self, name: str, wait: float = 15.0, kind: str = "activation") -> dict:
+        """Commit-to-SMTP delays of this scenario's mails of a kind (activation, or mfa_code:
+        the second step's codes), once none is pending (or after `wait` seconds)."""
         pattern = f"bench-{self.run_id}{name}-%"
         sql = (
             "SELECT message_id, created_at, sent_at, status FROM accounts_outgoingemail "
-            "WHERE kind = 'activation' AND \"to\" LIKE %s"
+            'WHERE kind = %s AND "to" LIKE %s'
         )
         deadline = time.monotonic() + wait
         while True:
-            rows = self.stack.query(sql, (pattern,))
+            rows = self.stack.query(sql, (kind, pattern))
             arrivals = self.stack.smtp.by_message_id()
             if all(row[0] in arrivals for row in rows) or time.monotonic() > deadline:
                 return figures.mail_delays(rows, arrivals)
@@ -251,6 +251,7 @@ class Bench:
             users=users,
             cpu=cpu,
             mail=self.mails(name),
+            code_mail=self.mails(name, kind="mfa_code"),
             insee=self.insee_diff(before, name),
             structures=self.verification(name),
         )
@@ -507,6 +508,13 @@ def _print_mail_insee(scenario: dict) -> None:
         f"SMTP p50 {_num(mail['p50_s'], '.2f')} s, p95 {_num(mail['p95_s'], '.2f')} s, "
         f"max {_num(mail['max_s'], '.2f')} s"
     )
+    code = scenario.get("code_mail")
+    if code:
+        print(
+            f"  code mails (log-in): {code['delivered']}/{code['mails']} at the SMTP sink, "
+            f"commit to SMTP p50 {_num(code['p50_s'], '.2f')} s, "
+            f"p95 {_num(code['p95_s'], '.2f')} s, max {_num(code['max_s'], '.2f')} s"
+        )
     print(
         f"  INSEE: {insee['calls']} calls, {insee['refused_by_limiter']} refused by our limiter, "
         f"{insee['answered_429']} answered 429 ({insee['limit_in_use_at_start']} of our limit "

@@ -1,6 +1,6 @@
 """What the portal talks to during the benchmark, inside bench/run.py's process: an SMTP sink that
 records when each mail arrived, a mailbox HTTP endpoint where virtual users pick up their
-activation link, and the fake INSEE API with its quota.
+activation link and their log-in's verification code, and the fake INSEE API with its quota.
 """
 
 import json
@@ -20,6 +20,9 @@ from sirets import InseeBodies
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTIVATION_PATH = re.compile(r"https?://[^\s\"<]+?(/activate/[A-Za-z0-9_\-]+/)")
+# The second step's code mail (templates/accounts/email/mfa_code*), in the account's language.
+CODE_SUBJECTS = ("Your Chorus Pro verification code", "Votre code de vérification Chorus Pro")
+VERIFICATION_CODE = re.compile(r"\b(\d{6})\b")
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class ReceivedMail:
     subject: str
     arrived_at: float  # time.time() when the SMTP DATA command was accepted
     activation_path: str | None
+    code: str | None = None  # the 6-digit code of a second-step code mail
 
 
 class _SinkHandler:
@@ -41,14 +45,17 @@ class _SinkHandler:
         body = message.get_body(preferencelist=("plain",))
         text = body.get_content() if body is not None else ""
         match = ACTIVATION_PATH.search(text)
+        subject = str(message.get("Subject", ""))
+        code = VERIFICATION_CODE.search(text) if subject in CODE_SUBJECTS else None
         for recipient in envelope.rcpt_tos:
             self.sink.add(
                 ReceivedMail(
                     to=recipient.lower(),
                     message_id=str(message.get("Message-ID", "")).strip(),
-                    subject=str(message.get("Subject", "")),
+                    subject=subject,
                     arrived_at=arrived_at,
                     activation_path=match.group(1) if match else None,
+                    code=code.group(1) if code else None,
                 )
             )
         return "250 2.0.0 OK"
@@ -61,6 +68,7 @@ class SmtpSink:
         self.port = port
         self.mails: list[ReceivedMail] = []
         self._by_recipient: dict[str, ReceivedMail] = {}
+        self._codes: dict[str, list[ReceivedMail]] = {}
         self._arrived = threading.Condition()
         self._controller = Controller(_SinkHandler(self), hostname="127.0.0.1", port=port)
 
@@ -76,6 +84,8 @@ class SmtpSink:
             self.mails.append(mail)
             if mail.activation_path:
                 self._by_recipient[mail.to] = mail
+            if mail.code:
+                self._codes.setdefault(mail.to, []).append(mail)
             self._arrived.notify_all()
 
     def wait_activation(self, address: str, timeout: float) -> ReceivedMail | None:
@@ -84,6 +94,17 @@ class SmtpSink:
         with self._arrived:
             self._arrived.wait_for(lambda: address in self._by_recipient, timeout=timeout)
             return self._by_recipient.get(address)
+
+    def wait_code(self, address: str, timeout: float, since: int = 0) -> ReceivedMail | None:
+        """The code mail to `address` after the first `since` ones, waiting for it at most
+        `timeout` seconds."""
+        address = address.lower()
+        with self._arrived:
+            self._arrived.wait_for(
+                lambda: len(self._codes.get(address, ())) > since, timeout=timeout
+            )
+            codes = self._codes.get(address, [])
+            return codes[since] if len(codes) > since else None
 
     def by_message_id(self) -> dict[str, ReceivedMail]:
         with self._arrived:
@@ -94,14 +115,23 @@ class _MailboxHandler(BaseHTTPRequestHandler):
     server: "_MailboxServer"
 
     def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
-        query = parse_qs(urlsplit(self.path).query)
+        url = urlsplit(self.path)
+        query = parse_qs(url.query)
         address = query.get("to", [""])[0]
         wait = min(float(query.get("wait", ["0"])[0] or 0), 120.0)
-        mail = self.server.sink.wait_activation(address, wait)
-        if mail is None:
-            status, payload = 404, {"error": "no activation mail"}
+        if url.path == "/code":
+            since = int(query.get("since", ["0"])[0] or 0)
+            mail = self.server.sink.wait_code(address, wait, since)
+            if mail is None:
+                status, payload = 404, {"error": "no code mail"}
+            else:
+                status, payload = 200, {"code": mail.code, "arrived_at": mail.arrived_at}
         else:
-            status, payload = 200, {"path": mail.activation_path, "arrived_at": mail.arrived_at}
+            mail = self.server.sink.wait_activation(address, wait)
+            if mail is None:
+                status, payload = 404, {"error": "no activation mail"}
+            else:
+                status, payload = 200, {"path": mail.activation_path, "arrived_at": mail.arrived_at}
         body = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -120,7 +150,9 @@ class _MailboxServer(ThreadingHTTPServer):
 
 class Mailbox:
     """`GET /?to=<address>&wait=<seconds>`: the activation path of the newest mail to that
-    address (long poll), so virtual users read their mail as it reached the SMTP server."""
+    address; `GET /code?to=<address>&wait=<seconds>&since=<n>`: the verification code of the
+    code mail after the first n to that address. Long polls, so virtual users read their mail
+    as it reached the SMTP server."""
 
     def __init__(self, sink: SmtpSink, port: int) -> None:
         self._server = _MailboxServer(("127.0.0.1", port), _MailboxHandler)

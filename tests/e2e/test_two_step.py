@@ -90,7 +90,6 @@ def test_email_code_then_authenticator_app_then_recovery_codes(portal, page, sho
     mails = len(support.mails_to(smtp_server, email))
     support.log_in_password(page, base, email)
     expect(page.get_by_role("main")).to_contain_text("Open your authenticator app")
-    expect(page.get_by_role("main")).not_to_contain_text("has been sent to")
     support.textbox(page, "Verification code").fill(pyotp.TOTP(key).at(time.time() + 30))
     shot("second step with the app")
     _verify_button(page).click()
@@ -133,7 +132,6 @@ def test_second_step_with_the_keyboard_and_a_remembered_browser(
 
     support.log_in_password(page, base, email)
     code = support.latest_code(smtp_server, email)
-    page.locator("body").focus()
     tab_to(page, "#id_code")
     assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
     page.keyboard.type(code)
