@@ -262,6 +262,7 @@ MFA_PENDING_TTL = env.int("MFA_PENDING_TTL", default=600)  # password accepted, 
 MFA_EMAIL_CODE_TTL = env.int("MFA_EMAIL_CODE_TTL", default=600)
 MFA_EMAIL_CODES_PER_DAY = env.int("MFA_EMAIL_CODES_PER_DAY", default=10)  # and 1 a minute
 MFA_FAILURES_PER_15_MINUTES = env.int("MFA_FAILURES_PER_15_MINUTES", default=5)
+MFA_FAILURES_PER_DAY = env.int("MFA_FAILURES_PER_DAY", default=100)
 MFA_REMEMBER_DAYS = env.int("MFA_REMEMBER_DAYS", default=30)
 MFA_FRESH_SECONDS = env.int("MFA_FRESH_SECONDS", default=600)  # changes to the factors
 OTP_TOTP_ISSUER = "Chorus Pro"

@@ -117,14 +117,14 @@ def _force_login_includes_the_second_factor(monkeypatch):
 
     from django.test import Client
 
-    from accounts.views.mfa import SESSION_VERIFIED_AT
+    from accounts.views.mfa import SESSION_FACTOR_AT, SESSION_VERIFIED_AT
 
     original = Client.force_login
 
     def force_login(self, user, backend=None):
         original(self, user, backend)
         session = self.session
-        session[SESSION_VERIFIED_AT] = time.time()
+        session[SESSION_VERIFIED_AT] = session[SESSION_FACTOR_AT] = time.time()
         session.save()
 
     monkeypatch.setattr(Client, "force_login", force_login)

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from accounts import secret
 from accounts.models import OneTimeToken, User
-from accounts.services import links
+from accounts.services import links, mfa
 from audit import services as audit
 from audit.models import AuditEvent
 from outbox.services import absolute_url, email_queue
@@ -110,6 +110,7 @@ def password_change(*, request, user: User, new_password: str) -> None:
     update_session_auth_hash(request, user)
     # A reset link asked for before the change must not undo it.
     links.links_revoke(user=user, purpose=OneTimeToken.Purpose.PASSWORD_RESET)
+    mfa.browsers_forget(user=user)
     audit.record(AuditEvent.Kind.PASSWORD_CHANGE, user=user, actor=user)
     password_changed_mail(user=user)
 

@@ -87,8 +87,17 @@ def failures_recent(user: User) -> int:
 
 
 def locked_out(user: User) -> bool:
-    """Too many wrong codes lately: no code is even checked until the window passes."""
-    return failures_recent(user) >= settings.MFA_FAILURES_PER_15_MINUTES
+    """Too many wrong codes lately (MFA_FAILURES_PER_15_MINUTES), or in the last day
+    (MFA_FAILURES_PER_DAY, NIST SP 800-63B's ceiling): no code is even checked until then."""
+    if failures_recent(user) >= settings.MFA_FAILURES_PER_15_MINUTES:
+        return True
+    since = timezone.now() - timedelta(days=1)
+    return (
+        AuditEvent.objects.filter(
+            kind=AuditEvent.Kind.MFA_FAILED, user=user, created_at__gte=since
+        ).count()
+        >= settings.MFA_FAILURES_PER_DAY
+    )
 
 
 def _failed(user: User, method: str) -> None:
@@ -271,15 +280,20 @@ def recovery_code_use(*, user: User, code: str) -> bool:
 def code_check(*, user: User, code: str, methods: list[str]) -> str | None:
     """Check a code typed at the second step against each of `methods` ("totp", "email",
     "recovery") in turn; audit one outcome. Returns the method that accepted it, or None.
-    The caller checks `locked_out(user)` first."""
+    The person's row is locked for the check, so parallel guesses are counted one after
+    the other against the cap (and one TOTP step cannot pass twice)."""
     if not methods:
         return None
     checks = {"totp": totp_verify, "email": email_code_verify, "recovery": recovery_code_use}
-    for method in methods:
-        if checks[method](user=user, code=code):
-            _passed(user, method)
-            return method
-    _failed(user, "+".join(methods))
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        if locked_out(user):
+            return None
+        for method in methods:
+            if checks[method](user=user, code=code):
+                _passed(user, method)
+                return method
+        _failed(user, "+".join(methods))
     return None
 
 
@@ -389,7 +403,7 @@ def browser_recognised(*, user: User, cookie: str | None) -> bool:
     if not cookie or ":" not in cookie or len(cookie) > 200:
         return False
     pk, _, raw = cookie.partition(":")
-    if not pk.isdigit():
+    if not (pk.isascii() and pk.isdigit()):
         return False
     browser = RememberedBrowser.objects.filter(
         pk=int(pk), user=user, revoked_at=None, expires_at__gt=timezone.now()
@@ -399,6 +413,11 @@ def browser_recognised(*, user: User, cookie: str | None) -> bool:
     browser.last_used_at = timezone.now()
     browser.save(update_fields=["last_used_at"])
     return True
+
+
+def browsers_forget(*, user: User) -> None:
+    """A new password: no browser skips the second step any more."""
+    RememberedBrowser.objects.filter(user=user, revoked_at=None).update(revoked_at=timezone.now())
 
 
 def browser_revoke(*, user: User, browser_id: int) -> bool:

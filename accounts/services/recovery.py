@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts import secret
 from accounts.models import OneTimeToken, User
-from accounts.services import links
+from accounts.services import links, mfa
 from accounts.services.account import password_changed_mail
 from audit import services as audit
 from audit.models import AuditEvent
@@ -93,6 +93,7 @@ def password_reset(*, raw_token: str | None, answer: str, new_password: str) -> 
             user.set_password(new_password)
             user.save(update_fields=["password"])
             links.link_use(token)
+            mfa.browsers_forget(user=user)
             audit.record(AuditEvent.Kind.PASSWORD_RESET, user=user)
             password_changed_mail(user=user)
     if failure is not None:

@@ -28,6 +28,9 @@ from accounts.views.language import remember_language
 
 PENDING_KEY = "mfa_pending"
 SESSION_VERIFIED_AT = "mfa_verified_at"
+# When a factor was typed or touched (never set by a remembered browser): changes to the
+# factors need one within MFA_FRESH_SECONDS.
+SESSION_FACTOR_AT = "mfa_factor_at"
 
 
 # The session's states --------------------------------------------------------------------------
@@ -84,6 +87,8 @@ def login_complete(
     browser if asked, and go on (to the choice of a factor when none is enrolled yet)."""
     login(request, user, backend=backend)
     request.session[SESSION_VERIFIED_AT] = time.time()
+    if method != "browser":
+        request.session[SESSION_FACTOR_AT] = time.time()
     request.session.pop(PENDING_KEY, None)
     if enrolled is None:
         enrolled = mfa.factors_of(user, count_recovery_codes=False).enrolled
@@ -104,8 +109,10 @@ def login_complete(
 
 
 def verified_recently(request) -> bool:
-    verified_at = request.session.get(SESSION_VERIFIED_AT) or 0
-    return time.time() - verified_at <= settings.MFA_FRESH_SECONDS
+    """A factor was given in this session within MFA_FRESH_SECONDS (a remembered browser
+    does not count: it must not be enough to change the factors)."""
+    factor_at = request.session.get(SESSION_FACTOR_AT) or 0
+    return time.time() - factor_at <= settings.MFA_FRESH_SECONDS
 
 
 def fresh_second_factor_required(view):
@@ -114,7 +121,12 @@ def fresh_second_factor_required(view):
 
     def wrapped(request, *args, **kwargs):
         if not verified_recently(request):
-            query = urlencode({"next": request.get_full_path()})
+            # Back here after the second step; a form posted here is shown again from the
+            # settings page (its POST cannot be replayed by a redirect).
+            back = (
+                request.get_full_path() if request.method == "GET" else reverse("accounts:two_step")
+            )
+            query = urlencode({"next": back})
             return redirect(f"{reverse('accounts:login_verify')}?{query}")
         return view(request, *args, **kwargs)
 
@@ -142,6 +154,7 @@ class SecondFactorMiddleware:
 def _finish(request, user, pending, *, method: str, remember: bool, enrolled=None):
     if pending is None:  # asked again while logged in
         request.session[SESSION_VERIFIED_AT] = time.time()
+        request.session[SESSION_FACTOR_AT] = time.time()
         return redirect(safe_target(request, request.GET.get("next")))
     return login_complete(
         request,
@@ -179,9 +192,12 @@ def login_verify(request):
         codes = mfa.EmailCodeStatus(codes.sent_today + 1, timezone.now(), waiting=True)
     form = CodeForm(request.POST or None, rememberable=pending is not None)
     if request.method == "POST" and form.is_valid():
-        methods = ["totp"] if factors.totp else []
-        if factors.totp is None or codes.waiting:  # codes is known when there is an app
-            methods.append("email")
+        # A code mailed and waiting is tried first: a TOTP check of it would count against
+        # the app's own throttle (django-otp makes the device wait after each wrong code).
+        if factors.totp is None:
+            methods = ["email"]
+        else:
+            methods = ["email", "totp"] if codes.waiting else ["totp"]
         if mfa.code_check(user=user, code=form.cleaned_data["code"], methods=methods):
             return _finish(
                 request,

@@ -47,7 +47,7 @@ def _relying_party(request) -> webauthn.RelyingParty:
 def _json_body(request) -> dict:
     try:
         data = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}
 

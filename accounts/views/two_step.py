@@ -134,7 +134,7 @@ def remove_factor(request):
         mfa.factor_remove(
             user=request.user,
             factor=factor,
-            key_id=int(key_id) if key_id and key_id.isdigit() else None,
+            key_id=int(key_id) if key_id and key_id.isascii() and key_id.isdigit() else None,
         )
     except mfa.LastFactor:
         messages.error(

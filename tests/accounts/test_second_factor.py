@@ -12,7 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import EmailCode, RecoveryCode, RememberedBrowser
 from accounts.services import mfa
-from accounts.views.mfa import SESSION_VERIFIED_AT
+from accounts.views.mfa import SESSION_FACTOR_AT, SESSION_VERIFIED_AT
 from audit.models import AuditEvent
 from outbox.models import OutgoingEmail
 from tests.factories import PASSWORD, MembershipFactory, UserFactory
@@ -275,7 +275,13 @@ def test_a_remembered_browser_skips_the_second_step_until_revoked(client, member
     assert response["Location"] == "/dashboard/"
     browser = RememberedBrowser.objects.get()
     assert client.cookies[mfa.REMEMBER_COOKIE].value.split(":")[1] not in browser.token_hash
-    client.post(f"/account/two-step/browsers/{browser.pk}/revoke/")
+    # Revoking is a change of the factors: it needs a code typed within MFA_FRESH_SECONDS,
+    # which the remembered browser's log-in did not give (the e-mail fall-back does).
+    revoke = f"/account/two-step/browsers/{browser.pk}/revoke/"
+    assert client.post(revoke)["Location"].startswith("/login/verify/")
+    client.post("/login/verify/send-code/")
+    client.post("/login/verify/?next=/account/two-step/", {"code": last_code(member.user.email)})
+    client.post(revoke)
     client.post("/logout/")
     password_step(client, member.user)
 
@@ -297,7 +303,7 @@ def test_changes_need_a_fresh_second_factor(client, member, settings):
     asks for it again, then comes back."""
     client.force_login(member.user)
     session = client.session
-    session[SESSION_VERIFIED_AT] = time.time() - settings.MFA_FRESH_SECONDS - 1
+    session[SESSION_FACTOR_AT] = time.time() - settings.MFA_FRESH_SECONDS - 1
     session.save()
     response = client.get("/account/two-step/app/")
     assert response["Location"] == "/login/verify/?next=%2Faccount%2Ftwo-step%2Fapp%2F"
@@ -378,3 +384,75 @@ def test_a_second_log_in_soon_after_gets_a_new_code(client, member):
     assert OutgoingEmail.objects.filter(kind="mfa_code").count() == 2
     response = client.post("/login/verify/", {"code": last_code(member.user.email)})
     assert response["Location"] == "/dashboard/"
+
+
+# Found in review -------------------------------------------------------------------------------
+
+
+def test_a_remembered_browser_is_not_a_fresh_factor_for_changes(client, member):
+    """Logged in through a remembered browser (no code typed), changing the factors still
+    asks for a second factor first."""
+    device = with_totp(member.user)
+    password_step(client, member.user)
+    client.post("/login/verify/", {"code": totp_now(device), "remember": "on"})
+    client.post("/logout/")
+    response = client.post(
+        "/login/", {"login-email": member.user.email, "login-password": PASSWORD}
+    )
+    assert response["Location"] == "/dashboard/"
+    assert client.get("/account/two-step/app/")["Location"].startswith("/login/verify/?next=")
+
+
+def test_a_stale_post_to_the_settings_comes_back_to_the_settings_page(client, member, settings):
+    """A form posted after the freshness ran out leads to the second step, then back to the
+    settings page (never to a GET of a POST-only address)."""
+    client.force_login(member.user)
+    session = client.session
+    session[SESSION_FACTOR_AT] = time.time() - settings.MFA_FRESH_SECONDS - 1
+    session.save()
+    response = client.post("/account/two-step/email/")
+    assert response["Location"] == "/login/verify/?next=%2Faccount%2Ftwo-step%2F"
+
+
+@pytest.mark.parametrize("cookie", ["²:x", "³4:x", ":", "x" * 300, "12:"])
+def test_a_malformed_remember_cookie_is_ignored(client, member, cookie):
+    """Odd cookie values (Unicode digits, empty parts, too long) never cause an error."""
+    with_totp(member.user)
+    client.cookies[mfa.REMEMBER_COOKIE] = cookie
+    password_step(client, member.user)
+
+
+def test_a_deeply_nested_body_to_the_key_log_in_is_refused_cleanly(client, member):
+    """A JSON bomb posted to the security-key endpoint is answered, not a server error."""
+    password_step(client, member.user)
+    response = client.post("/login/verify/key/", "[" * 50000, content_type="application/json")
+    assert response.status_code < 500
+
+
+def test_a_password_change_forgets_the_remembered_browsers(client, member):
+    """After a new password, no browser skips the second step any more."""
+    mfa.browser_remember(user=member.user, user_agent="x")
+    client.force_login(member.user)
+    client.post(
+        "/account/password/",
+        {
+            "current_password": PASSWORD,
+            "password": "Nouveau-Mot2Passe!",
+            "confirmation": "Nouveau-Mot2Passe!",
+        },
+    )
+    assert not mfa.browsers_remembered(member.user).exists()
+
+
+def test_wrong_codes_are_capped_per_day_too(client, member, settings):
+    """Past MFA_FAILURES_PER_DAY wrong codes in 24 hours the second step refuses even the
+    right code, whatever the 15-minute window says."""
+    settings.MFA_FAILURES_PER_15_MINUTES = 1000
+    settings.MFA_FAILURES_PER_DAY = 3
+    password_step(client, member.user)
+    client.get("/login/verify/")
+    code = last_code(member.user.email)
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(3):
+        client.post("/login/verify/", {"code": wrong})
+    assert client.post("/login/verify/", {"code": code}).status_code == 429

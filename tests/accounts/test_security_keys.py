@@ -14,7 +14,7 @@ from webauthn.helpers import base64url_to_bytes
 
 from accounts.models import SecurityKey
 from accounts.services import webauthn
-from accounts.views.mfa import SESSION_VERIFIED_AT
+from accounts.views.mfa import SESSION_FACTOR_AT
 from accounts.views.security_keys import _relying_party
 from audit.models import AuditEvent
 from outbox.models import OutgoingEmail
@@ -330,7 +330,7 @@ def test_the_key_page_needs_a_login_and_a_fresh_second_factor(client, user, sett
     assert client.post("/account/two-step/key/options/").status_code == 403
     client.force_login(user)
     session = client.session
-    session[SESSION_VERIFIED_AT] = time.time() - settings.MFA_FRESH_SECONDS - 1
+    session[SESSION_FACTOR_AT] = time.time() - settings.MFA_FRESH_SECONDS - 1
     session.save()
     response = client.get("/account/two-step/key/")
     assert response["Location"] == "/login/verify/?next=%2Faccount%2Ftwo-step%2Fkey%2F"
@@ -456,7 +456,7 @@ def test_a_logged_in_person_asked_again_passes_with_a_key(client, user, settings
     soft, _key = enrolled(user)
     client.force_login(user)
     session = client.session
-    session[SESSION_VERIFIED_AT] = time.time() - settings.MFA_FRESH_SECONDS - 1
+    session[SESSION_FACTOR_AT] = time.time() - settings.MFA_FRESH_SECONDS - 1
     session.save()
     options = client.post("/login/verify/key/options/").json()
     response = client.post(
