@@ -75,9 +75,10 @@ def test_activation_and_login_pages(client):
     with max_queries(MAX):
         client.get("/login/verify/")  # mails the code (first log-in: no factor yet)
     code = last_code("count@example.org")
-    # The POST that logs in: the code (read, used up, audited) then Django's log-in (last
-    # log-in, axes' reset, the audit event).
-    with max_queries(MAX + 3):
+    # The POST that logs in: the person's row locked and the cap counted (so that parallel
+    # guesses queue), the code (read, used up, audited), then Django's log-in (last log-in,
+    # axes' reset, the audit event).
+    with max_queries(MAX + 4):
         response = client.post("/login/verify/", {"code": code})
     assert response["Location"] == "/account/two-step/choose/"
     with max_queries(MAX):

@@ -180,7 +180,8 @@ def login_verify(request):
     user, pending = _pending(request)
     if user is None:
         return redirect("accounts:login")
-    if mfa.locked_out(user):
+    # A POST is checked against the cap under the person's lock (mfa.code_check).
+    if request.method == "GET" and mfa.locked_out(user):
         return _locked(request)
     factors = mfa.factors_of(user, count_recovery_codes=False)
     codes = None
@@ -264,7 +265,8 @@ def login_verify_recovery(request):
     user, pending = _pending(request)
     if user is None:
         return redirect("accounts:login")
-    if mfa.locked_out(user):
+    # A POST is checked against the cap under the person's lock (mfa.code_check).
+    if request.method == "GET" and mfa.locked_out(user):
         return _locked(request)
     form = RecoveryCodeForm(request.POST or None)
     if pending is None:
