@@ -13,6 +13,8 @@ class AccountsConfig(AppConfig):
 
         # A mailed link's secret is minted when its mail leaves.
         for kind in links.PURPOSE_OF_KIND:
-            kinds.register(kind, before_send=links.link_mail_sending)
+            kinds.register(kind, before_send=links.link_mail_sending, newest_only=True)
         # So is the code of a second-step mail.
-        kinds.register(mfa.EMAIL_CODE_KIND, before_send=mfa.email_code_mail_sending)
+        kinds.register(
+            mfa.EMAIL_CODE_KIND, before_send=mfa.email_code_mail_sending, newest_only=True
+        )

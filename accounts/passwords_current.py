@@ -5,29 +5,27 @@ used to guess the password."""
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from django_ratelimit.core import get_usage
 
 from audit import services as audit
 from audit.models import AuditEvent
+from common import throttle
 
 _GROUP = "current-password-failures"
 
 
-def _usage(request, user, *, increment: bool):
-    return get_usage(
-        request,
-        group=_GROUP,
-        key=lambda _group, _request: f"user:{user.pk}",
-        rate=settings.CURRENT_PASSWORD_FAILURE_RATE,
-        increment=increment,
-    )
+def _budget(user) -> dict:
+    """The failures of this account (whatever the IP), checked before the password."""
+    return {
+        "group": _GROUP,
+        "rates": [settings.CURRENT_PASSWORD_FAILURE_RATE],
+        "key": f"user:{user.pk}",
+    }
 
 
 def current_password_check(*, request, user, password: str) -> None:
     """Raise a ValidationError for the form when `password` is not the user's, or when too
     many wrong ones were typed lately (then the password is not even checked)."""
-    usage = _usage(request, user, increment=False)
-    if usage is not None and usage["count"] >= usage["limit"]:
+    if throttle.over(request, **_budget(user)):
         audit.record(AuditEvent.Kind.LOCKOUT, user=user, door="current_password")
         raise forms.ValidationError(
             _(
@@ -37,6 +35,6 @@ def current_password_check(*, request, user, password: str) -> None:
             code="too_many_attempts",
         )
     if not user.check_password(password):
-        _usage(request, user, increment=True)
+        throttle.exceeded(request, **_budget(user))
         audit.record(AuditEvent.Kind.LOGIN_FAILURE, user=user, door="current_password")
         raise forms.ValidationError(_("This is not your current password."), code="wrong_password")

@@ -24,9 +24,25 @@ class SlotsUnfilled(Exception):
     """A mail has slots but no hook of its kind filled them."""
 
 
-def register(kind: str, *, before_send: BeforeSend) -> None:
-    """Call `before_send(email)` each time a mail of `kind` is about to be handed to SMTP."""
+_newest_only: set[str] = set()
+
+
+def register(kind: str, *, before_send: BeforeSend, newest_only: bool = False) -> None:
+    """Call `before_send(email)` each time a mail of `kind` is about to be handed to SMTP.
+
+    `newest_only`: a mail of this kind whose slots are still to fill is not sent (the hook is
+    not even called) when a newer one of the same kind was queued for the same person since,
+    or when that person is gone: only the newest secret may exist."""
     _before_send[kind] = before_send
+    if newest_only:
+        _newest_only.add(kind)
+
+
+def _superseded(email: OutgoingEmail) -> bool:
+    if email.user_id is None:
+        return True
+    newer = OutgoingEmail.objects.filter(kind=email.kind, user=email.user_id, pk__gt=email.pk)
+    return newer.exclude(status=OutgoingEmail.Status.FAILED).exists()
 
 
 def slot_values(email: OutgoingEmail) -> dict[str, str] | None:
@@ -36,6 +52,8 @@ def slot_values(email: OutgoingEmail) -> dict[str, str] | None:
         if email.slots:
             raise SlotsUnfilled(f"no hook fills the slots of {email.kind!r} mails")
         return {}
+    if email.slots and email.kind in _newest_only and _superseded(email):
+        return None
     values = hook(email)
     if values is None:
         return None

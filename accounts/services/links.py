@@ -188,13 +188,9 @@ PURPOSE_OF_KIND = {kind: purpose for purpose, (kind, _template) in MAIL_KINDS.it
 
 def link_mail_sending(mail: OutgoingEmail) -> dict[str, str] | None:
     """The outbox hook of link mails: mint the link now, revoking the user's older links of
-    that purpose; None when a newer mail of the same kind to this user was queued since (it
-    carries the link that will work)."""
+    that purpose (a mail replaced by a newer one never gets here: `newest_only`)."""
     if not mail.slots:
         return {}  # no link to mint in it (written by hand, or before links had slots)
-    newer = OutgoingEmail.objects.filter(kind=mail.kind, user=mail.user_id, pk__gt=mail.pk)
-    if mail.user_id is None or newer.exclude(status=OutgoingEmail.Status.FAILED).exists():
-        return None
     purpose = PURPOSE_OF_KIND[mail.kind]
     payload = mail.to if purpose == OneTimeToken.Purpose.CONTACT_EMAIL else ""
     _token, raw = link_create(user=mail.user, purpose=purpose, payload=payload, mail=mail)

@@ -10,7 +10,6 @@ from SECRET_KEY) and compared in constant time; an e-mail code is minted when it
 """
 
 import dataclasses
-import hashlib
 import hmac
 import secrets
 from datetime import timedelta
@@ -22,7 +21,15 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import EmailCode, RecoveryCode, RememberedBrowser, SecurityKey, User
+from accounts.models import (
+    EmailCode,
+    RecoveryCode,
+    RememberedBrowser,
+    SecurityKey,
+    User,
+    hash_token,
+    new_raw_token,
+)
 from audit import services as audit
 from audit.models import AuditEvent
 from outbox.models import OutgoingEmail
@@ -162,12 +169,7 @@ def email_code_send(*, user: User, status: EmailCodeStatus | None = None) -> Out
 
 def email_code_mail_sending(mail: OutgoingEmail) -> dict[str, str] | None:
     """The outbox hook of code mails: mint the code now (valid MFA_EMAIL_CODE_TTL from now),
-    revoking the older ones; None when a newer code mail was queued since."""
-    if mail.user_id is None:
-        return None
-    newer = OutgoingEmail.objects.filter(kind=mail.kind, user=mail.user_id, pk__gt=mail.pk)
-    if newer.exclude(status=OutgoingEmail.Status.FAILED).exists():
-        return None
+    revoking the older ones (a mail replaced by a newer one never gets here: `newest_only`)."""
     now = timezone.now()
     EmailCode.objects.filter(user=mail.user_id, used_at=None, revoked_at=None).update(
         revoked_at=now
@@ -374,18 +376,14 @@ def second_factor_reset(*, user: User, by) -> None:
 REMEMBER_COOKIE = settings.MFA_REMEMBER_COOKIE_NAME
 
 
-def _token_digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 def browser_remember(*, user: User, user_agent: str) -> str:
     """Remember this browser for MFA_REMEMBER_DAYS; returns the cookie's value (the row id
     and a secret, stored hashed)."""
-    raw = secrets.token_urlsafe(32)
+    raw = new_raw_token()
     now = timezone.now()
     browser = RememberedBrowser.objects.create(
         user=user,
-        token_hash=_token_digest(raw),
+        token_hash=hash_token(raw),
         user_agent=user_agent[:300],
         created_at=now,
         expires_at=now + timedelta(days=settings.MFA_REMEMBER_DAYS),
@@ -404,7 +402,7 @@ def browser_recognised(*, user: User, cookie: str | None) -> bool:
     browser = RememberedBrowser.objects.filter(
         pk=int(pk), user=user, revoked_at=None, expires_at__gt=timezone.now()
     ).first()
-    if browser is None or not hmac.compare_digest(browser.token_hash, _token_digest(raw)):
+    if browser is None or not hmac.compare_digest(browser.token_hash, hash_token(raw)):
         return False
     browser.last_used_at = timezone.now()
     browser.save(update_fields=["last_used_at"])
