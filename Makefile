@@ -13,7 +13,7 @@ DEV_LOCK := requirements/dev.txt
 PIP_COMPILE := $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 	--no-emit-index-url --no-emit-find-links
 
-.PHONY: run test install lock lint format messages bench clean axe
+.PHONY: run test coverage install lock lint format messages bench clean axe
 
 ## make install: the venv, from the lock only (no resolution), then the project itself, editable.
 $(STAMP): pyproject.toml $(BASE_LOCK) $(DEV_LOCK)
@@ -44,9 +44,10 @@ run: $(STAMP)
 	  $(PY) manage.py runserver 127.0.0.1:8000 & \
 	  wait
 
-## make test: lint, migrations check, then the whole suite against PostgreSQL and Redis.
-# pytest runs under coverage (its arguments still come from pyproject.toml); the coverage report
-# is printed even when a test fails, and pytest's exit status stays make's.
+## make test: lint, migrations check, then the whole suite against PostgreSQL and Redis, in
+## TEST_PROCESSES processes (pytest-xdist; each has its own test database and Redis databases,
+## see tests/xdist.py). `make coverage` runs it in one process under coverage instead.
+TEST_PROCESSES ?= 2
 test: $(STAMP) axe
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -54,6 +55,11 @@ test: $(STAMP) axe
 	$(PY) scripts/check_services.py
 	@mkdir -p var
 	SECRET_KEY=makemigrations-check EMAIL_URL=consolemail:// $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest -n $(TEST_PROCESSES) --durations=15
+
+## make coverage: the suite in one process under coverage, then the report (even when a test
+## fails; pytest's exit status stays make's).
+coverage: $(STAMP) axe
 	$(VENV)/bin/coverage run -m pytest; status=$$?; \
 	  $(VENV)/bin/coverage report --skip-covered --sort=cover || true; \
 	  exit $$status
@@ -80,8 +86,9 @@ messages: $(STAMP)
 	DEBUG=true $(PY) manage.py makemessages --locale fr --domain djangojs --ignore '.venv/*' --ignore 'var/*' --ignore '.cache/*'
 	DEBUG=true $(PY) manage.py compilemessages --locale fr --ignore '.venv/*'
 
+## make bench: the load benchmark (bench/README.md); PEER=1 runs django-allauth's sign-up beside it.
 bench: $(STAMP)
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(if $(filter 1 true yes,$(PEER)),--peer) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .cache .pytest_cache .coverage .import_linter_cache

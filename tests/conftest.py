@@ -1,15 +1,27 @@
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 
 from tests.factories import MembershipFactory
+from tests.xdist import separate_redis_per_worker
+
+separate_redis_per_worker(settings)
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _collected_static():
-    """Pages are rendered with the production storage (hashed names from the manifest)."""
+    """Pages are rendered with the production storage (hashed names from the manifest).
+
+    pytest-xdist's workers share the static folder: one collects at a time."""
+    import fcntl
+
+    from django.conf import settings
     from django.core.management import call_command
 
-    call_command("collectstatic", "--noinput", verbosity=0)
+    settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+    with open(settings.STATIC_ROOT.parent / ".collectstatic.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        call_command("collectstatic", "--noinput", verbosity=0)
 
 
 @pytest.fixture(autouse=True)
@@ -25,10 +37,15 @@ def _catalogue_after_flush(request):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Throttles, the INSEE cache and sessions live in the cache: every test starts empty."""
+    """Throttles, the INSEE cache and sessions live in the cache, prepared pages in the
+    process: every test starts empty."""
+    from common.pages import forget_all
+
     cache.clear()
+    forget_all()
     yield
     cache.clear()
+    forget_all()
 
 
 @pytest.fixture
