@@ -2,7 +2,7 @@
 
 import unicodedata
 
-from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.hashers import check_password, identify_hasher, make_password
 from django.utils.translation import gettext_lazy as _
 
 QUESTIONS = [
@@ -42,6 +42,13 @@ def normalize_answer(answer: str) -> str:
 
 def hash_answer(answer: str) -> str:
     return make_password(normalize_answer(answer), hasher="argon2")
+
+
+def answer_hash_outdated(answer_hash: str) -> bool:
+    """The answer was hashed with other parameters than today's (ARGON2_*): rehash it when the
+    person next gives it, as Django does for passwords at log-in."""
+    hasher = identify_hasher(answer_hash)
+    return hasher.algorithm != "argon2" or hasher.must_update(answer_hash)
 
 
 def answer_matches(answer: str, answer_hash: str) -> bool:

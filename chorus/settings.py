@@ -95,11 +95,15 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "chorus.context_processors.portal",
+                "common.pages.holes",  # after Django's csrf processor: it overrides csrf_token
             ],
         },
     },
 ]
 FORM_RENDERER = "common.forms_rendering.PortalFormRenderer"
+# Public pages kept rendered per language and served to visitors without a session, their
+# tokens filled in per response (common/pages.py); 0 renders every request in full.
+PREPARED_PAGES_SECONDS = env.int("PREPARED_PAGES_SECONDS", default=60)
 
 # Database: PostgreSQL in production, a SQLite file under var/ by default.
 DATABASES = {
@@ -223,9 +227,17 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
-    "accounts.hashers.TimedArgon2PasswordHasher",
+    "accounts.hashers.TimedArgon2PasswordHasher",  # Argon2id with the parameters below
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Argon2id's cost (OWASP's password storage figures: 19 MiB, 2 passes, 1 lane; README,
+# "Passwords"); `manage.py password_hash_cost` measures it here. Hashes made with other values
+# are upgraded at the next log-in.
+ARGON2_MEMORY_KIB = env.int("ARGON2_MEMORY_KIB", default=19_456)
+ARGON2_TIME_COST = env.int("ARGON2_TIME_COST", default=2)
+ARGON2_PARALLELISM = env.int("ARGON2_PARALLELISM", default=1)
+# Hashes at once in one web process: the other threads keep serving pages meanwhile.
+ARGON2_CONCURRENT_HASHES = env.int("ARGON2_CONCURRENT_HASHES", default=1)
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "accounts.passwords.MinimumLengthValidator",

@@ -91,7 +91,11 @@ def password_reset(*, raw_token: str | None, answer: str, new_password: str) -> 
         else:
             failure = None
             user.set_password(new_password)
-            user.save(update_fields=["password"])
+            fields = ["password"]
+            if secret.answer_hash_outdated(user.secret_answer_hash):
+                user.secret_answer_hash = secret.hash_answer(answer)
+                fields.append("secret_answer_hash")
+            user.save(update_fields=fields)
             links.link_use(token)
             mfa.browsers_forget(user=user)
             audit.record(AuditEvent.Kind.PASSWORD_RESET, user=user)
