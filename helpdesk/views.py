@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.passwords import meter_rules
 from common import altcha, throttle
+from common.pages import prepared_page
 from helpdesk.forms import QuestionForm
 from helpdesk.models import Question
 from helpdesk.services import question_submit
@@ -17,6 +18,7 @@ SENT_KEY = "helpdesk_question_sent"
 
 
 @require_safe
+@prepared_page
 def help_page(request):
     """The answers to the onboarding questions; the work areas and password rules come from
     the catalogue and the validators, so the page never drifts from what the portal does."""
@@ -33,6 +35,7 @@ def help_page(request):
 
 @never_cache  # the page carries a single-use proof-of-work challenge
 @require_http_methods(["GET", "POST"])
+@prepared_page
 def ask(request):
     """The "Ask a question" form; a valid question is stored and acknowledged by mail. Per IP,
     stricter for a form sent without a solved proof-of-work challenge."""

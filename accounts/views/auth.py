@@ -19,6 +19,7 @@ from accounts.views.mfa import safe_target, second_step_start
 from audit import services as audit
 from audit.models import AuditEvent
 from common import altcha, throttle
+from common.pages import prepared_page
 
 # Failed log-ins (wrong password or unknown address) per client IP across every account, and
 # per account whatever the IP.
@@ -38,6 +39,7 @@ def _challenge_required(request, email: str) -> bool:
 @sensitive_post_parameters("login-password")
 @never_cache
 @require_http_methods(["GET", "POST"])
+@prepared_page
 def login_view(request):
     """The log-in form, behind three guards against guessing.
 

@@ -12,9 +12,11 @@ from accounts.passwords import meter_rules
 from accounts.services import recovery as service
 from accounts.views.links import link_forget, link_opener, link_secret
 from common import throttle
+from common.pages import prepared_page
 
 
 @require_http_methods(["GET", "POST"])
+@prepared_page
 def forgot(request):
     form = ForgotForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.forms.auth import LoginForm
 from accounts.services.links import activation_link_resend
 from common import altcha, throttle
+from common.pages import prepared_page
 from onboarding.draft import DraftExpired, RegistrationDraft
 from onboarding.forms import DetailsForm, StartForm
 from onboarding.services import registration as service
@@ -41,6 +42,7 @@ def _draft(request) -> RegistrationDraft | None:
 
 
 @never_cache  # it carries a single-use robot check
+@prepared_page
 def home(request):
     """Step 1 (new on Chorus Pro?) beside the log-in block."""
     if request.method == "POST":
