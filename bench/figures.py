@@ -124,8 +124,11 @@ def _seconds(ms: float | None) -> float | None:
     return None if ms is None else ms / 1000
 
 
+FLOOR = "GET /bench/floor/"  # bench_urls.floor: a minimal view through the same middleware
+
+
 def capacity_figures(samples: list[list], meta: dict, warmup: float) -> dict:
-    """Requests per second of each page asked alone, against the floor (/healthz) measured
+    """Requests per second of each page asked alone, against the floor (FLOOR) measured
     first and last in the same run; only the requests started after `warmup` seconds of each
     phase count."""
     t0, length, pages = meta["t0"], meta["phase_seconds"], meta["pages"]
@@ -152,7 +155,7 @@ def capacity_figures(samples: list[list], meta: dict, warmup: float) -> dict:
                 "app_p50_ms": percentile([s[APP] for s in ok if s[APP] is not None], 50),
             }
         )
-    floors = [phase["rps"] for phase in phases if phase["page"] == "GET /healthz"]
+    floors = [phase["rps"] for phase in phases if phase["page"] == FLOOR]
     floor = sum(floors) / len(floors) if floors else None
     for phase in phases:
         phase["ratio"] = phase["rps"] / floor if floor else None
@@ -160,8 +163,8 @@ def capacity_figures(samples: list[list], meta: dict, warmup: float) -> dict:
         "floor_rps": floor,
         "floor_first_rps": floors[0] if floors else None,
         "floor_last_rps": floors[-1] if floors else None,
-        "pages": [phase for phase in phases if phase["page"] != "GET /healthz"],
-        "floor_phases": [phase for phase in phases if phase["page"] == "GET /healthz"],
+        "pages": [phase for phase in phases if phase["page"] != FLOOR],
+        "floor_phases": [phase for phase in phases if phase["page"] == FLOOR],
         "prepare_errors": errors([s for s in samples if s[NAME] == "prepare"]),
     }
 

@@ -44,6 +44,11 @@ USERS = int(os.environ.get("BENCH_USERS", "1"))
 PHASE_SECONDS = float(os.environ.get("BENCH_PHASE_SECONDS", "6"))
 BURST_COUNT = int(os.environ.get("BENCH_BURST_COUNT", "200"))
 BURST_PACING = float(os.environ.get("BENCH_BURST_PACING", "15"))
+# Light-page probes beside the journeys: visitors asking for the log-in page every
+# PROBE_PACING seconds, to see whether the journeys' hashing starves the pages that do not hash.
+PROBE_USERS = int(os.environ.get("BENCH_PROBE_USERS", "0"))
+PROBE_PACING = float(os.environ.get("BENCH_PROBE_PACING", "0.25"))
+PROBE_PAGE = "/login/"
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 TIMING = re.compile(r"(\w+);dur=([0-9.]+)")
@@ -66,15 +71,17 @@ ANSWER = "Moustache"
 
 # The pages measured alone in capacity mode, in order; the floor comes first and last.
 CAPACITY_PAGES = [
-    "/healthz",
+    "/bench/floor/",
     "/",
     "/login/",
+    "/help/",
+    "/password/forgot/",
     "/register/details/",
     "/register/areas/",
     "/register/sent/",
     "/activate/<token>/",
     "/activate/",
-    "/healthz",
+    "/bench/floor/",
 ]
 
 _people = itertools.count()
@@ -389,9 +396,11 @@ class OnboardingUser(FastHttpUser):
             activating.activation_path = registered.activation_path
             activating.call("GET", registered.activation_path, name="prepare", expect=302)
             self.sessions = {
-                "/healthz": anonymous,
+                "/bench/floor/": anonymous,
                 "/": anonymous,
                 "/login/": anonymous,
+                "/help/": anonymous,
+                "/password/forgot/": anonymous,
                 "/register/details/": before_details,
                 "/register/areas/": before_areas,
                 "/register/sent/": registered,
@@ -429,3 +438,16 @@ class OnboardingUser(FastHttpUser):
             person.call("GET", path, name=f"capacity {phase}: {page}", expect=expect)
         except StepFailed:
             gevent.sleep(0.05)
+
+
+if PROBE_USERS > 0:
+
+    class LightPageProbe(FastHttpUser):
+        """A visitor opening the log-in page (a page that does not hash) at a steady pace."""
+
+        fixed_count = PROBE_USERS
+        wait_time = constant_pacing(PROBE_PACING)
+
+        @task
+        def light_page(self):
+            self.client.get(PROBE_PAGE, name=f"probe GET {PROBE_PAGE}")

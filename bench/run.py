@@ -25,9 +25,28 @@ BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results"
 LIMITER_REFUSAL = "sirene rate limit reached"  # structures/sirene/limiter.py's warning
 
-SCENARIOS = ("capacity", "latency", "load", "burst")
+SCENARIOS = ("capacity", "throughput", "latency", "load", "burst")
 SIRET_RANGE = 1_000_000  # SIRETs of each scenario: sirets.siret_for(offset + 0..999_999)
-SIRET_OFFSETS = {"capacity": 0, "latency": 1_000_000, "load": 2_000_000, "burst": 3_000_000}
+SIRET_OFFSETS = {
+    "capacity": 0,
+    "latency": 1_000_000,
+    "load": 2_000_000,
+    "burst": 3_000_000,
+    "throughput": 4_000_000,
+    "throughput_before": 5_000_000,
+}
+# The throughput scenario runs twice in one invocation: as configured, then with the portal
+# as it was before its pages and hashes were tuned (Django's argon2 parameters, no bound on
+# hashes at once, every page rendered in full), so the ratio is read inside one run.
+BEFORE = {
+    "ARGON2_MEMORY_KIB": "102400",
+    "ARGON2_TIME_COST": "2",
+    "ARGON2_PARALLELISM": "8",
+    "ARGON2_CONCURRENT_HASHES": "1000",
+    "PREPARED_PAGES_SECONDS": "0",
+}
+MIN_JOURNEYS_RATIO = 4.0
+PEER = Path(__file__).resolve().parent.parent.parent / "shared" / "peers" / "allauth_signup"
 
 # The targets of the issue.
 MAX_ERRORS_AT_LOAD = 0
@@ -53,6 +72,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     scenario = parser.add_argument_group("scenarios")
     scenario.add_argument("--capacity-users", type=int, default=20)
     scenario.add_argument("--phase-seconds", type=float, default=6.0, help="per page, capacity")
+    scenario.add_argument("--throughput-users", type=int, default=20, help="journeys, no pause")
+    scenario.add_argument("--throughput-seconds", type=float, default=45.0)
+    scenario.add_argument("--probe-users", type=int, default=2, help="light-page probes")
     scenario.add_argument("--latency-users", type=int, default=20, help="scenario (a)")
     scenario.add_argument("--latency-seconds", type=float, default=60.0)
     scenario.add_argument("--load-users", type=int, default=50, help="scenario (b)")
@@ -82,11 +104,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="profile every request with pyinstrument (slower; see bench/profiled_wsgi.py)",
     )  # fmt: skip
     parser.add_argument("--output", type=Path, help="JSON file (default bench/results/<date>)")
+    parser.add_argument(
+        "--peer", action="store_true",
+        help="also run django-allauth's sign-up beside it (../shared/peers/allauth_signup)",
+    )  # fmt: skip
     options = parser.parse_args(argv)
     if options.quick:
         options.phase_seconds = min(options.phase_seconds, 3.0)
         options.latency_seconds = min(options.latency_seconds, 20.0)
         options.load_seconds = min(options.load_seconds, 20.0)
+        options.throughput_seconds = min(options.throughput_seconds, 20.0)
         options.burst_count = min(options.burst_count, 60)
         options.burst_seconds = min(options.burst_seconds, 20.0)
     if options.profile:
@@ -227,7 +254,7 @@ class Bench:
 
     def capacity(self) -> dict:
         options = self.options
-        pages = 9  # locustfile.CAPACITY_PAGES
+        pages = 11  # locustfile.CAPACITY_PAGES
         users = options.capacity_users
         samples, meta, cpu = self.locust(
             name="capacity", mode="capacity", users=users, spawn_rate=users,
@@ -256,6 +283,73 @@ class Bench:
             structures=self.verification(name),
         )
         return result
+
+    def throughput(self) -> dict:
+        """Whole journeys back to back (no pause) with light-page probes beside them: as
+        configured, then as before (BEFORE), on the same stack and data."""
+        now = self._closed_loop("throughput")
+        self.stack.restart_web(BEFORE)
+        try:
+            before = self._closed_loop("throughput_before")
+        finally:
+            self.stack.restart_web({})
+        ratio = None
+        if now["journeys_per_s"] and before["journeys_per_s"]:
+            ratio = now["journeys_per_s"] / before["journeys_per_s"]
+        return {"now": now, "before": before, "ratio": ratio, "before_env": BEFORE}
+
+    def _closed_loop(self, name: str) -> dict:
+        options = self.options
+        users, probes = options.throughput_users, options.probe_users
+        samples, _meta, cpu = self.locust(
+            name=name, mode="journey", users=users + probes, spawn_rate=max(users / 2, 1),
+            run_time=options.throughput_seconds,
+            BENCH_THINK_MIN=0, BENCH_THINK_MAX=0, BENCH_PROBE_USERS=probes,
+        )  # fmt: skip
+        probe = [s for s in samples if s[figures.NAME].startswith("probe ")]
+        journey = [s for s in samples if not s[figures.NAME].startswith("probe ")]
+        result = figures.journey_figures(journey)
+        ok = [s[figures.MS] for s in probe if s[figures.OK]]
+        result.update(
+            users=users,
+            cpu=cpu,
+            probe={
+                "page": "GET /login/",
+                "requests": len(probe),
+                "errors": len(probe) - len(ok),
+                "p50_ms": figures.percentile(ok, 50),
+                "p95_ms": figures.percentile(ok, 95),
+            },
+        )
+        return result
+
+    def peer(self) -> dict:
+        """django-allauth's sign-up on the same machine, same services, same durations."""
+        script = PEER / "bench.py"
+        if not script.exists():
+            return {"error": f"{script} not found"}
+        seconds = max(int(self.options.phase_seconds * 2), 10)
+        argv = [
+            "python3", str(script), "--users", str(self.options.capacity_users),
+            "--duration", str(seconds), "--no-results-file",
+        ]  # fmt: skip
+        log = self.workdir / "peer.log"
+        with log.open("w") as errors:
+            done = subprocess.run(
+                argv, stdout=subprocess.PIPE, stderr=errors, text=True, timeout=1800, check=False
+            )
+        try:
+            report = json.loads(done.stdout[done.stdout.index("{") :])
+        except ValueError:
+            return {"error": f"the peer's benchmark printed no figures: see {log}"}
+        rows = {}
+        for row in report.get("summary", []):
+            rows[row["scenario"]] = {
+                "rps": row.get("requests_per_s") or row.get("rps"),
+                "p95_ms": (row.get("latency_ms") or {}).get("p95"),
+                "errors": row.get("errors"),
+            }
+        return {"scenarios": rows}
 
     def burst(self) -> dict:
         options = self.options
@@ -291,6 +385,8 @@ class Bench:
             print(f"bench: scenario {name}...", flush=True)
             if name == "capacity":
                 results[name] = self.capacity()
+            elif name == "throughput":
+                results[name] = self.throughput()
             elif name == "latency":
                 results[name] = self.journeys(
                     name, self.options.latency_users, self.options.latency_seconds
@@ -302,6 +398,9 @@ class Bench:
             else:
                 results[name] = self.burst()
             print(f"bench: scenario {name} done in {time.monotonic() - started:.0f} s", flush=True)
+        if self.options.peer:
+            print("bench: django-allauth's sign-up beside it (peer)...", flush=True)
+            results["peer"] = self.peer()
         return results
 
 
@@ -381,6 +480,23 @@ def targets(results: dict) -> list[dict]:
             f"worst p95 {worst['p95_s']:.2f} s ({worst_name})"
             + (f"; {missing} not delivered" if missing else ""),
         )
+    throughput = results.get("throughput")
+    if throughput:
+        now, before, ratio = throughput["now"], throughput["before"], throughput["ratio"]
+        check(
+            f">= {MIN_JOURNEYS_RATIO:.0f}x the journeys a second of before, 20 users, no pause",
+            ratio is not None and ratio >= MIN_JOURNEYS_RATIO,
+            f"{_num(now['journeys_per_s'], '.2f')}/s vs {_num(before['journeys_per_s'], '.2f')}/s"
+            f" = {_num(ratio, '.2f')}x",
+        )
+        probe = now["probe"]
+        check(
+            "light page p95 < 150 ms while the journeys saturate the CPU",
+            probe["p95_ms"] is not None and probe["p95_ms"] < MAX_P95_MS and not probe["errors"],
+            f"GET /login/ p95 {_ms(probe['p95_ms'])} ms "
+            f"(before: {_ms(before['probe']['p95_ms'])} ms), "
+            f"server {now['cpu']['server_cores']:.2f} cores",
+        )
     burst = results.get("burst")
     if burst:
         complete = burst["completed"] == burst["registrations"]
@@ -429,7 +545,7 @@ def print_report(report: dict) -> None:
             f"{capacity['phase_seconds']:.0f} s each"
         )
         print(
-            f"  floor GET /healthz: {_num(capacity['floor_rps'], '.0f')} req/s "
+            f"  floor {figures.FLOOR}: {_num(capacity['floor_rps'], '.0f')} req/s "
             f"(first {_num(capacity['floor_first_rps'], '.0f')}, "
             f"last {_num(capacity['floor_last_rps'], '.0f')}). " + _cpu(capacity["cpu"])
         )
@@ -471,6 +587,42 @@ def print_report(report: dict) -> None:
         _print_mail_insee(burst)
         for message, count in burst["errors"]["messages"].items():
             print(f"  error x{count}: {message}")
+    throughput = results.get("throughput")
+    if throughput:
+        print()
+        print(
+            "Throughput: whole journeys back to back (no pause), "
+            f"{throughput['now']['users']} users, with light-page probes beside them"
+        )
+        for label, row in (("as configured", throughput["now"]), ("before", throughput["before"])):
+            probe = row["probe"]
+            print(
+                f"  {label:<14} {_num(row['journeys_per_s'], '.2f')} journeys/s "
+                f"({row['journeys']} in {row['duration_s']:.0f} s, {row['errors']['count']} "
+                f"errors); GET /login/ probe p50 {_ms(probe['p50_ms'])} ms, p95 "
+                f"{_ms(probe['p95_ms'])} ms; " + _cpu(row["cpu"])
+            )
+        print(
+            f"  ratio {_num(throughput['ratio'], '.2f')}x; before = "
+            + ", ".join(f"{k}={v}" for k, v in throughput["before_env"].items())
+        )
+    peer = results.get("peer")
+    if peer:
+        print()
+        print("Peer: django-allauth's e-mail sign-up, same machine, same services (its loadgen)")
+        if "error" in peer:
+            print(f"  {peer['error']}")
+        for scenario, row in peer.get("scenarios", {}).items():
+            print(
+                f"  {scenario:<14} {_num(row['rps'], '.1f')} req/s, p95 {_ms(row['p95_ms'])} ms, "
+                f"errors {row['errors']}"
+            )
+        signup = peer.get("scenarios", {}).get("signup", {}).get("rps")
+        if throughput and signup:
+            print(
+                f"  our whole journeys/s {_num(throughput['now']['journeys_per_s'], '.2f')} beside "
+                f"its sign-up POST cycles/s {signup:.2f} (a sign-up is 3 requests, our journey 15)"
+            )
     print()
     print("Targets")
     for check in report["targets"]:

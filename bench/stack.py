@@ -59,6 +59,7 @@ class Stack:
         self.smtp: SmtpSink | None = None
         self.mailbox: Mailbox | None = None
         self.insee = None
+        self.extra_env: dict[str, str] = {}
 
     # Life cycle.
 
@@ -79,6 +80,23 @@ class Stack:
         self._wait_for_http(f"{self.url}/healthz", timeout=60)
         self._wait_for_log("celery", re.compile(r"@\S+ ready\."), timeout=60)
         return self
+
+    def restart_web(self, extra_env: dict[str, str]) -> None:
+        """gunicorn again, on the same port, with `extra_env` over the portal's environment
+        (the throughput scenario's configuration "before")."""
+        process = self.processes.pop("gunicorn")
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=self.options.graceful_timeout + 5)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+        self.extra_env = dict(extra_env)
+        self.env = self._portal_env()
+        self._start_gunicorn()
+        self._wait_for_http(f"{self.url}/healthz", timeout=60)
 
     def stop(self) -> None:
         """Stop every process started here: SIGTERM to each process group, then SIGKILL."""
@@ -134,7 +152,8 @@ class Stack:
             if not key.startswith(("SIRENE_", "EMAIL_", "CELERY_", "DJANGO_"))
         }
         env.update(
-            DJANGO_SETTINGS_MODULE="chorus.settings",
+            DJANGO_SETTINGS_MODULE="bench_settings",  # the portal's, plus the floor's URL
+            PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT / "bench"), env.get("PYTHONPATH")])),
             DEBUG="false",
             SECRET_KEY=secrets.token_urlsafe(50),
             DATABASE_URL=self.options.database_url,
@@ -152,6 +171,7 @@ class Stack:
             LOG_LEVEL="WARNING",
             PYTHONUNBUFFERED="1",
         )
+        env.update(self.extra_env)
         return env
 
     def _manage(self, *args: str) -> None:
