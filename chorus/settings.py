@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "audit.context.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
+    "common.outage.OutageMiddleware",
 ]
 
 # Server-Timing and X-SQL-Queries headers, for the benchmark.
@@ -111,20 +112,28 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache, sessions and throttling: Redis when REDIS_URL is set, else a local-memory cache.
+# Two caches on the same Redis (common/cache.py): `default` degrades to "nothing cached" when
+# Redis is down, `counters` (throttles, the INSEE rate limiter) says so and lets each caller
+# apply its policy. Sessions are written to the database and cached: they survive an outage.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "chorus",
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
-        }
+    _redis_cache = {
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "chorus",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    CACHES = {
+        "default": {"BACKEND": "common.cache.DegradingRedisCache", **_redis_cache},
+        "counters": {"BACKEND": "common.cache.CounterRedisCache", **_redis_cache},
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "counters": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+RATELIMIT_USE_CACHE = "counters"
 
 # Celery: Redis when set, else kombu's filesystem transport under var/ (no service needed).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
@@ -168,6 +177,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Retry window for outgoing mails: SMTP errors are retried with backoff at least this long.
 MAIL_RETRY_WINDOW = env.int("MAIL_RETRY_WINDOW", default=2 * 3600)
 MAIL_RETRY_BASE_DELAY = env.float("MAIL_RETRY_BASE_DELAY", default=30.0)
+# Seconds a worker may take to hand a mail to the SMTP server; past it the worker is presumed
+# dead and the mail is sent again (at least once). Well above EMAIL_TIMEOUT.
+MAIL_SENDING_LEASE = env.int("MAIL_SENDING_LEASE", default=120)
 
 # INSEE Sirene register.
 SIRENE_BACKEND = env.str("SIRENE_BACKEND", default="stub")
@@ -349,7 +361,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=SITE_IS_HTTPS and not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = 31536000 if SITE_IS_HTTPS and not DEBUG else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0

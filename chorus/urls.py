@@ -11,8 +11,11 @@ admin.site.site_title = "Chorus Pro administration"
 # The admin logs in through the portal's own page, with its second step.
 admin.site.login = auth.admin_login
 
+handler500 = "chorus.views.server_error"
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -65,6 +65,7 @@ def register_start(request):
             group="step1-lookups",
             rates=settings.STEP1_LOOKUPS_PER_IP,
             rates_without_challenge=settings.STEP1_LOOKUPS_PER_IP_WITHOUT_CHALLENGE,
+            fail_closed=True,  # INSEE's quota (common.throttle's policy)
         )
         if admission is altcha.Admission.THROTTLED:
             return render(request, "429.html", status=429)
