@@ -125,6 +125,7 @@ def _attempt_failed(email_id: int, exc: Exception, *, claimed: bool = True) -> f
 
 
 def _attempt_done(email: OutgoingEmail) -> None:
+    logger.info("outbox: mail %s (%s) sent to %s", email.pk, email.kind, email.to)
     OutgoingEmail.objects.filter(pk=email.pk).update(
         status=OutgoingEmail.Status.SENT,
         sent_at=timezone.now(),
