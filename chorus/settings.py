@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_structlog",
+    "django_prometheus",
     # The journey on top, then the domain, then the plumbing every app uses.
     "onboarding",
     "helpdesk",
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -78,7 +80,11 @@ MIDDLEWARE = [
     "audit.context.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
     "common.outage.OutageMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
+
+# Prometheus: /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` (404 when empty).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # Server-Timing and X-SQL-Queries headers, for the benchmark.
 SERVER_TIMING = env.bool("SERVER_TIMING", default=False)

@@ -10,6 +10,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
+from common import metrics
 from outbox import kinds
 from outbox.models import OutgoingEmail
 from outbox.retention import email_purge_old
@@ -81,6 +82,7 @@ def _claim(email_id: int) -> tuple[OutgoingEmail, dict[str, str]] | str:
             email.next_attempt_at = email.lease_until = None
             email.save(update_fields=["status", "next_attempt_at", "lease_until"])
             logger.info("outbox: mail %s not sent, a newer mail replaced it", email_id)
+            metrics.MAILS.labels(event="superseded").inc()
             return email.status
         email.status = OutgoingEmail.Status.SENDING
         email.lease_until = now + _lease()
@@ -107,10 +109,12 @@ def _attempt_failed(email_id: int, exc: Exception, *, claimed: bool = True) -> f
             email.status = OutgoingEmail.Status.FAILED
             email.next_attempt_at = None
             logger.error("outbox: mail %s failed for good: %s", email.pk, email.last_error)
+            metrics.MAILS.labels(event="failed").inc()
         else:
             email.status = OutgoingEmail.Status.PENDING
             delay = retry_delay(email.attempts)
             email.next_attempt_at = timezone.now() + timedelta(seconds=delay)
+            metrics.MAILS.labels(event="retried").inc()
             logger.warning(
                 "outbox: mail %s attempt %s failed (%s), next in %.0fs",
                 email.pk,
@@ -126,6 +130,7 @@ def _attempt_failed(email_id: int, exc: Exception, *, claimed: bool = True) -> f
 
 def _attempt_done(email: OutgoingEmail) -> None:
     logger.info("outbox: mail %s (%s) sent to %s", email.pk, email.kind, email.to)
+    metrics.MAILS.labels(event="sent").inc()
     OutgoingEmail.objects.filter(pk=email.pk).update(
         status=OutgoingEmail.Status.SENT,
         sent_at=timezone.now(),

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms.auth import LoginForm
 from accounts.services.links import activation_link_resend
-from common import altcha, throttle
+from common import altcha, metrics, throttle
 from onboarding.draft import DraftExpired, RegistrationDraft
 from onboarding.forms import DetailsForm, StartForm
 from onboarding.services import registration as service
@@ -84,6 +84,7 @@ def register_start(request):
                     # Coming back to step 1 loses nothing.
                     draft.details, draft.areas = previous.details, previous.areas
                 draft.to_session(request.session)
+                metrics.REGISTRATIONS_STARTED.inc()
                 return redirect("onboarding:register_details")
     return render(
         request, "onboarding/home.html", {"form": form, "login_form": LoginForm()}, status=200
