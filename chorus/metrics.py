@@ -64,7 +64,8 @@ class PortalFigures:
             )
 
 
-_figures = CollectorRegistry(auto_describe=True)
+# No describe at registration: the figures are read only when scraped.
+_figures = CollectorRegistry(auto_describe=False)
 _figures.register(PortalFigures())
 
 
