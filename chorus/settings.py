@@ -402,3 +402,10 @@ DJANGO_STRUCTLOG_CELERY_ENABLED = True
 DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
 # Celery's worker keeps our log format instead of installing its own.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Error reports: Sentry, only when SENTRY_DSN is set, personal data scrubbed (chorus/sentry.py).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from chorus.sentry import sentry_init
+
+    sentry_init(dsn=SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default="production"))
