@@ -58,7 +58,6 @@ def sentry_init(*, dsn: str, environment: str, transport=None) -> None:
         environment=environment,
         integrations=[DjangoIntegration(), CeleryIntegration()],
         disabled_integrations=[RedisIntegration()],
-        send_default_pii=False,
         include_local_variables=False,
         max_request_body_size="never",
         before_send=scrub,
