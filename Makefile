@@ -33,6 +33,7 @@ lock: $(STAMP)
 
 ## make run: the portal on http://127.0.0.1:8000 with SQLite, no Redis, mails under var/mail/.
 run: export DEBUG ?= true
+run: export LOG_FORMAT ?= console
 run: $(STAMP)
 	@mkdir -p var/mail var/broker var/broker-processed
 	$(PY) manage.py migrate --noinput

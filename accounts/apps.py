@@ -13,8 +13,16 @@ class AccountsConfig(AppConfig):
 
         # A mailed link's secret is minted when its mail leaves.
         for kind in links.PURPOSE_OF_KIND:
-            kinds.register(kind, before_send=links.link_mail_sending, newest_only=True)
+            kinds.register(
+                kind,
+                before_send=links.link_mail_sending,
+                not_sent=links.link_mail_not_sent,
+                newest_only=True,
+            )
         # So is the code of a second-step mail.
         kinds.register(
-            mfa.EMAIL_CODE_KIND, before_send=mfa.email_code_mail_sending, newest_only=True
+            mfa.EMAIL_CODE_KIND,
+            before_send=mfa.email_code_mail_sending,
+            not_sent=mfa.email_code_mail_not_sent,
+            newest_only=True,
         )

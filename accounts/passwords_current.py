@@ -19,6 +19,7 @@ def _budget(user) -> dict:
         "group": _GROUP,
         "rates": [settings.CURRENT_PASSWORD_FAILURE_RATE],
         "key": f"user:{user.pk}",
+        "fail_closed": True,  # password guessing (common.throttle's policy)
     }
 
 

@@ -4,12 +4,15 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from django_structlog.celery.steps import DjangoStructLogInitStep
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chorus.settings")
 
 app = Celery("chorus")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Tasks log with the request id of the request that queued them.
+app.steps["worker"].add(DjangoStructLogInitStep)
 
 app.conf.beat_schedule = {
     "requeue-pending-emails": {

@@ -12,6 +12,8 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from common.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -48,6 +50,8 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_structlog",
+    "django_prometheus",
     # The journey on top, then the domain, then the plumbing every app uses.
     "onboarding",
     "helpdesk",
@@ -60,6 +64,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -67,13 +72,19 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_structlog.middlewares.RequestMiddleware",
     "accounts.views.mfa.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "audit.context.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
+    "common.outage.OutageMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
+
+# Prometheus: /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` (404 when empty).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # Server-Timing and X-SQL-Queries headers, for the benchmark.
 SERVER_TIMING = env.bool("SERVER_TIMING", default=False)
@@ -115,20 +126,28 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache, sessions and throttling: Redis when REDIS_URL is set, else a local-memory cache.
+# Two caches on the same Redis (common/cache.py): `default` degrades to "nothing cached" when
+# Redis is down, `counters` (throttles, the INSEE rate limiter) says so and lets each caller
+# apply its policy. Sessions are written to the database and cached: they survive an outage.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "chorus",
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
-        }
+    _redis_cache = {
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "chorus",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    CACHES = {
+        "default": {"BACKEND": "common.cache.DegradingRedisCache", **_redis_cache},
+        "counters": {"BACKEND": "common.cache.CounterRedisCache", **_redis_cache},
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "counters": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+RATELIMIT_USE_CACHE = "counters"
 
 # Celery: Redis when set, else kombu's filesystem transport under var/ (no service needed).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
@@ -172,6 +191,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Retry window for outgoing mails: SMTP errors are retried with backoff at least this long.
 MAIL_RETRY_WINDOW = env.int("MAIL_RETRY_WINDOW", default=2 * 3600)
 MAIL_RETRY_BASE_DELAY = env.float("MAIL_RETRY_BASE_DELAY", default=30.0)
+# Seconds a worker may take to hand a mail to the SMTP server; past it the worker is presumed
+# dead and the mail is sent again (at least once). Well above EMAIL_TIMEOUT.
+MAIL_SENDING_LEASE = env.int("MAIL_SENDING_LEASE", default=120)
 
 # INSEE Sirene register.
 SIRENE_BACKEND = env.str("SIRENE_BACKEND", default="stub")
@@ -361,7 +383,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=SITE_IS_HTTPS and not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = 31536000 if SITE_IS_HTTPS and not DEBUG else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
@@ -383,11 +405,19 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
-}
+# Logs: JSON lines with the request id (common/logs.py), or readable lines (LOG_FORMAT=console).
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+# django-structlog: a request id per request, handed to the Celery tasks it queues; no IP in
+# the logs (the audit log keeps what security needs).
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
+# Celery's worker keeps our log format instead of installing its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Error reports: Sentry, only when SENTRY_DSN is set, personal data scrubbed (chorus/sentry.py).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from chorus.sentry import sentry_init
+
+    sentry_init(dsn=SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default="production"))

@@ -19,12 +19,13 @@ from datetime import timedelta
 
 from altcha.v1 import ChallengeOptions, create_challenge, extract_params, hmac_hex, verify_solution
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from common import throttle
+from common.cache import CacheUnavailable
 
 FIELD = "altcha"
 ALGORITHM = "SHA-256"
@@ -80,11 +81,13 @@ def challenge(form: str) -> dict:
     return created.to_dict()
 
 
-def check(request, *, form: str) -> Check:
+def check(request, *, form: str, fail_closed: bool = False) -> Check:
     """Judge the solution posted in the `altcha` field for `form`.
 
     A valid one is remembered as used until its challenge expires (cache.add, atomic across
-    processes): a second POST with it is refused."""
+    processes): a second POST with it is refused. When that memory cannot be reached, the
+    throttles' policy applies (common.throttle): refused with the 503 page on a door that
+    fails closed, accepted unremembered elsewhere."""
     raw = request.POST.get(FIELD, "")
     if not raw:
         return Check.ABSENT
@@ -108,26 +111,41 @@ def check(request, *, form: str) -> Check:
     if remaining <= 0:
         return Check.ABSENT
     used = "altcha-used:" + hashlib.sha256(payload["challenge"].encode()).hexdigest()
-    if not cache.add(used, True, timeout=remaining + 5):
+    try:
+        first_use = caches["counters"].add(used, True, timeout=remaining + 5)
+    except CacheUnavailable as exc:
+        if fail_closed:
+            raise throttle.ThrottleUnavailable(form) from exc
+        return Check.SOLVED
+    if not first_use:
         return Check.REFUSED
     return Check.SOLVED
 
 
 def admit(
-    request, *, form: str, group: str, rates: list[str], rates_without_challenge: list[str]
+    request,
+    *,
+    form: str,
+    group: str,
+    rates: list[str],
+    rates_without_challenge: list[str],
+    fail_closed: bool = False,
 ) -> Admission:
     """The decision for a form that people without JavaScript must still be able to send.
 
     A solved challenge counts one hit against the client's `rates`; no solution (or an expired
     one) is not refused but counts against the stricter `rates_without_challenge` too; an
     invalid or replayed solution is refused and counts nothing (its form does no work)."""
-    verdict = check(request, form=form)
+    verdict = check(request, form=form, fail_closed=fail_closed)
     if verdict is Check.REFUSED:
         return Admission.REFUSED
-    over = throttle.exceeded(request, group=group, rates=rates)
+    over = throttle.exceeded(request, group=group, rates=rates, fail_closed=fail_closed)
     if verdict is Check.ABSENT:
         over_strict = throttle.exceeded(
-            request, group=f"{group}-without-challenge", rates=rates_without_challenge
+            request,
+            group=f"{group}-without-challenge",
+            rates=rates_without_challenge,
+            fail_closed=fail_closed,
         )
         over = over or over_strict
     return Admission.THROTTLED if over else Admission.ADMITTED

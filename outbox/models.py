@@ -7,13 +7,19 @@ from django.utils.translation import gettext_lazy as _
 
 
 class OutgoingEmail(models.Model):
-    """One mail. The send task takes it by id and locks it, so a retry never sends it twice."""
+    """One mail, delivered at least once (see outbox.tasks): a retry, a redelivery or the
+    sweeper never sends a mail that left, except when a worker died between the SMTP server's
+    answer and the commit of "sent"; then the copy carries the same Message-ID."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Being sent")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         SUPERSEDED = "superseded", _("Not sent: replaced by a newer mail")
+
+    # Still owed to someone: waiting for its first or next attempt, or in the middle of one.
+    WAITING = (Status.PENDING, Status.SENDING)
 
     # What the mail is about ("activation", "join_request"...): the apps that own a kind may
     # register hooks for it (outbox.kinds).
@@ -29,6 +35,9 @@ class OutgoingEmail(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # While SENDING: until when the worker that took the mail may finish it. Past it, the
+    # worker is presumed dead and the sweeper sends the mail again.
+    lease_until = models.DateTimeField(null=True, blank=True)
     message_id = models.CharField(max_length=255, blank=True)
     # {slot name: placeholder left in the text}; the values are filled in at sending time by
     # the hook of the mail's kind (outbox.kinds) and never stored.

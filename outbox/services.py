@@ -8,6 +8,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from common import metrics
 from common.text import single_line
 from outbox.models import OutgoingEmail
 from outbox.tasks import enqueue_send
@@ -55,4 +56,5 @@ def email_queue(
         slots=placeholders,
     )
     transaction.on_commit(lambda: enqueue_send(email.pk))
+    transaction.on_commit(metrics.MAILS.labels(event="queued").inc)
     return email

@@ -197,6 +197,11 @@ def link_mail_sending(mail: OutgoingEmail) -> dict[str, str] | None:
     return {"link": absolute_url(f"{PATHS[purpose]}{raw}/")}
 
 
+def link_mail_not_sent(mail: OutgoingEmail) -> None:
+    """The outbox hook after a refused attempt: the link minted for it never reached anyone."""
+    OneTimeToken.objects.filter(mail=mail).usable().update(revoked_at=timezone.now())
+
+
 def activation_link_send(*, user: User, new_user: bool = False) -> OutgoingEmail:
     """Send a new activation link to the login e-mail; it revokes the older ones when it
     leaves (a user created in this transaction is audited by its registration)."""

@@ -133,7 +133,7 @@ def email_code_status(user: User) -> EmailCodeStatus:
     ).aggregate(
         count=Count("pk"),
         last=Max("created_at"),
-        leaving=Count("pk", filter=Q(status=OutgoingEmail.Status.PENDING)),
+        leaving=Count("pk", filter=Q(status__in=OutgoingEmail.WAITING)),
     )
     live = EmailCode.objects.filter(
         user=user, used_at=None, revoked_at=None, expires_at__gt=now
@@ -182,6 +182,14 @@ def email_code_mail_sending(mail: OutgoingEmail) -> dict[str, str] | None:
         expires_at=now + timedelta(seconds=settings.MFA_EMAIL_CODE_TTL),
     )
     return {"code": code}
+
+
+def email_code_mail_not_sent(mail: OutgoingEmail) -> None:
+    """The outbox hook after a refused attempt: the code minted for it never reached anyone
+    (any older one was revoked when it was minted)."""
+    EmailCode.objects.filter(user=mail.user_id, used_at=None, revoked_at=None).update(
+        revoked_at=timezone.now()
+    )
 
 
 def email_code_verify(*, user: User, code: str) -> bool:

@@ -33,7 +33,9 @@ def _account_rates() -> list[str]:
 
 def _challenge_required(request, email: str) -> bool:
     """The account has had LOGIN_CHALLENGE_AFTER failures within the hour, from any IP."""
-    return throttle.over(request, group=ACCOUNT_FAILURES, rates=_account_rates(), key=email)
+    return throttle.over(
+        request, group=ACCOUNT_FAILURES, rates=_account_rates(), key=email, fail_closed=True
+    )
 
 
 @sensitive_post_parameters("login-password")
@@ -57,13 +59,15 @@ def login_view(request):
     form = LoginForm(request.POST or None, request=request)
     if request.method == "POST":
         email = form.submitted_email()
-        wait = throttle.peek(request, group=IP_FAILURES, rates=[settings.LOGIN_IP_FAILURE_RATE])
+        wait = throttle.peek(
+            request, group=IP_FAILURES, rates=[settings.LOGIN_IP_FAILURE_RATE], fail_closed=True
+        )
         if wait:
             audit.record(AuditEvent.Kind.LOCKOUT, email=email, reason="ip_failure_budget")
             return _locked_out_page(request, timedelta(seconds=wait))
         if email and _challenge_required(request, email):
             form.challenge_required = True
-            verdict = altcha.check(request, form="login")
+            verdict = altcha.check(request, form="login", fail_closed=True)
             if verdict is not altcha.Check.SOLVED:
                 form.refuse(LoginForm.challenge_message)
                 audit.record(
@@ -76,8 +80,12 @@ def login_view(request):
         if form.has_error(NON_FIELD_ERRORS, "invalid_login"):
             # A failure counts against both budgets, which the next try checks first.
             failed = form.cleaned_data["email"]
-            throttle.exceeded(request, group=IP_FAILURES, rates=[settings.LOGIN_IP_FAILURE_RATE])
-            throttle.exceeded(request, group=ACCOUNT_FAILURES, rates=_account_rates(), key=failed)
+            rates = [settings.LOGIN_IP_FAILURE_RATE]
+            throttle.exceeded(request, group=IP_FAILURES, rates=rates, fail_closed=True)
+            account_rates = _account_rates()
+            throttle.exceeded(
+                request, group=ACCOUNT_FAILURES, rates=account_rates, key=failed, fail_closed=True
+            )
             # The next try needs the check already: its widget starts at once.
             form.challenge_required = _challenge_required(request, failed)
     return render(

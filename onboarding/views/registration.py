@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms.auth import LoginForm
 from accounts.services.links import activation_link_resend
-from common import altcha, throttle
+from common import altcha, metrics, throttle
 from common.pages import prepared_page
 from onboarding.draft import DraftExpired, RegistrationDraft
 from onboarding.forms import DetailsForm, StartForm
@@ -67,6 +67,7 @@ def register_start(request):
             group="step1-lookups",
             rates=settings.STEP1_LOOKUPS_PER_IP,
             rates_without_challenge=settings.STEP1_LOOKUPS_PER_IP_WITHOUT_CHALLENGE,
+            fail_closed=True,  # INSEE's quota (common.throttle's policy)
         )
         if admission is altcha.Admission.THROTTLED:
             return render(request, "429.html", status=429)
@@ -85,6 +86,7 @@ def register_start(request):
                     # Coming back to step 1 loses nothing.
                     draft.details, draft.areas = previous.details, previous.areas
                 draft.to_session(request.session)
+                metrics.REGISTRATIONS_STARTED.inc()
                 return redirect("onboarding:register_details")
     return render(
         request, "onboarding/home.html", {"form": form, "login_form": LoginForm()}, status=200

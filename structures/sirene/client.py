@@ -50,6 +50,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 
+from common import metrics
+
 from . import limiter
 from .parse import parse_establishment
 from .types import (
@@ -74,8 +76,14 @@ API_KEY_HEADER = "X-INSEE-Api-Key-Integration"
 _SIRET = re.compile(r"[0-9]{14}")
 
 # Per-process counters: lookups, cache_hits, requests, retries, found, not_found, not_public,
-# unavailable, rate_limited.
+# unavailable, rate_limited, too_many_requests (also exported to Prometheus, common.metrics).
 stats: Counter[str] = Counter()
+
+
+def _count(event: str) -> None:
+    stats[event] += 1
+    metrics.INSEE.labels(event=event).inc()
+
 
 # Indirections so tests can check the backoff and the time budget without waiting for them.
 _sleep = time.sleep
@@ -89,22 +97,22 @@ def lookup_establishment(siret: str) -> Establishment:
     ImproperlyConfigured when SIRENE_BACKEND names no backend.
     """
     backend = get_backend()
-    stats["lookups"] += 1
+    _count("lookups")
     if not _SIRET.fullmatch(siret or ""):
         # Callers validate first; this guard keeps anything else out of the URL.
         raise EstablishmentNotFound(siret)
     try:
         establishment = backend.lookup(siret)
     except EstablishmentNotFound:
-        stats["not_found"] += 1
+        _count("not_found")
         raise
     except EstablishmentNotPublic:
-        stats["not_public"] += 1
+        _count("not_public")
         raise
     except SireneUnavailable:
-        stats["unavailable"] += 1
+        _count("unavailable")
         raise
-    stats["found"] += 1
+    _count("found")
     return establishment
 
 
@@ -169,7 +177,7 @@ class InseeBackend:
         key = CACHE_KEY.format(siret=siret)
         cached = _cache_get(key)
         if isinstance(cached, dict) and "status" in cached:
-            stats["cache_hits"] += 1
+            _count("cache_hits")
             logger.debug("sirene %s served from the cache (%s)", siret, cached["status"])
             return self._answer(siret, cached)
 
@@ -206,11 +214,11 @@ class InseeBackend:
                 try:
                     limiter.acquire()
                 except limiter.RateLimited:
-                    stats["rate_limited"] += 1
+                    _count("rate_limited")
                     raise
-                stats["requests"] += 1
+                _count("requests")
                 if attempt > 1:
-                    stats["retries"] += 1
+                    _count("retries")
                 retry_after: float | None = None
                 request_timeout = max(min(timeout, deadline - _clock()), 0.1)
                 started = _clock()
@@ -242,6 +250,7 @@ class InseeBackend:
                     if status not in RETRYABLE_STATUSES:
                         return self._read(siret, response)
                     if status == 429:
+                        _count("too_many_requests")
                         logger.warning("sirene: INSEE says the quota is exceeded (429)")
                     problem = f"HTTP {status}"
                     retry_after = _retry_after(response)

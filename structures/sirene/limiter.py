@@ -1,4 +1,5 @@
-"""The INSEE quota (30 requests per minute per key), shared by every process through the cache.
+"""The INSEE quota (30 requests per minute per key), shared by every process through the cache
+of counters (`caches["counters"]`, which raises when Redis does not answer).
 
 INSEE refuses the 31st request of a minute with HTTP 429, and the key is shared by all web and
 worker processes, so a per-process counter is not enough. The limit is
@@ -31,7 +32,7 @@ import random
 import uuid
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 
 from .types import SireneUnavailable
 
@@ -59,6 +60,7 @@ def acquire() -> None:
     if not keys:
         raise RateLimited("rate limit is 0")
     try:
+        cache = caches["counters"]
         taken = cache.get_many(keys)
         free = [key for key in keys if key not in taken]
         # Random order so that concurrent processes rarely race for the same slot.
@@ -87,7 +89,7 @@ def used_this_minute() -> int:
     if not keys:
         return 0
     try:
-        return len(cache.get_many(keys))
+        return len(caches["counters"].get_many(keys))
     except Exception as exc:
         raise SireneUnavailable("rate limiter unavailable") from exc
 

@@ -1,6 +1,5 @@
 """Outgoing mails through a real Celery worker and a real SMTP server: one mail, never two."""
 
-import subprocess
 import time
 from datetime import timedelta
 
@@ -10,7 +9,7 @@ from django.utils import timezone
 from outbox.models import OutgoingEmail
 from outbox.tasks import requeue_pending_emails, send_outgoing_email
 from tests import journey
-from tests.services import free_port, wait_for
+from tests.services import wait_for
 
 pytestmark = pytest.mark.worker
 
@@ -94,56 +93,12 @@ def test_mail_is_marked_failed_after_the_retry_window(transactional_db, settings
 @pytest.fixture
 def private_broker():
     """A Redis of our own that the test can stop and start, used as the Celery broker."""
-    from chorus.celery import app
+    from tests.services import RedisServer, celery_broker
 
-    port = free_port()
-
-    def start():
-        proc = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        import redis
-
-        assert wait_for(lambda: _pings(redis.Redis(port=port)), timeout=10)
-        return proc
-
-    def reset_connections():
-        # The app caches its broker connections: drop them so the new URL is used.
-        from kombu import pools
-
-        app._pool = None
-        app.amqp._producer_pool = None
-        pools.reset()
-
-    previous = app.conf.broker_url
-    app.conf.broker_url = f"redis://127.0.0.1:{port}/0"
-    reset_connections()
-    state = {"proc": None, "start": start}
-    yield state
-    if state["proc"] is not None:
-        state["proc"].terminate()
-        state["proc"].wait()
-    app.conf.broker_url = previous
-    reset_connections()
-
-
-def _pings(client):
-    try:
-        return client.ping()
-    except Exception:
-        return False
+    server = RedisServer()
+    with celery_broker(server.url):
+        yield {"start": server.start}
+    server.stop()
 
 
 def test_mail_queued_while_broker_down_is_sent_by_the_sweeper(
@@ -159,7 +114,7 @@ def test_mail_queued_while_broker_down_is_sent_by_the_sweeper(
     row = OutgoingEmail.objects.get(to="brokerdown@example.org")
     assert row.status == OutgoingEmail.Status.PENDING
 
-    private_broker["proc"] = private_broker["start"]()
+    private_broker["start"]()
     OutgoingEmail.objects.filter(pk=row.pk).update(
         created_at=timezone.now() - timedelta(minutes=10)
     )

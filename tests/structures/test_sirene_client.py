@@ -368,12 +368,13 @@ def test_cache_read_and_write_errors_do_not_break_the_lookup(insee, monkeypatch)
 
 def test_unreachable_cache_fails_closed(settings, insee):
     """With the cache (and so the shared quota) unreachable, INSEE is not called."""
+    unreachable = {
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+    }
     settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",
-            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        }
+        "default": {"BACKEND": "common.cache.DegradingRedisCache", **unreachable},
+        "counters": {"BACKEND": "common.cache.CounterRedisCache", **unreachable},
     }
     with pytest.raises(SireneUnavailable):
         lookup_establishment(HEAD_OFFICE)
