@@ -36,6 +36,7 @@ SIRENE_BACKEND = "insee"
 view of the quota is in `limiter.used_this_minute()`.
 """
 
+import dataclasses
 import functools
 import json
 import logging
@@ -50,7 +51,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 
-from . import limiter
+from . import limiter, mirror
 from .parse import parse_establishment
 from .types import (
     Establishment,
@@ -73,8 +74,8 @@ API_KEY_HEADER = "X-INSEE-Api-Key-Integration"
 
 _SIRET = re.compile(r"[0-9]{14}")
 
-# Per-process counters: lookups, cache_hits, requests, retries, found, not_found, not_public,
-# unavailable, rate_limited.
+# Per-process counters: lookups, mirror_hits, cache_hits, requests, retries, found, not_found,
+# not_public, unavailable, rate_limited.
 stats: Counter[str] = Counter()
 
 # Indirections so tests can check the backoff and the time budget without waiting for them.
@@ -83,7 +84,9 @@ _clock = time.monotonic
 
 
 def lookup_establishment(siret: str) -> Establishment:
-    """Return the establishment under this 14-digit SIRET from the configured backend.
+    """Return the establishment under this 14-digit SIRET: from the local Sirene mirror when
+    it holds it, else from the configured backend (a company created since the mirror's date,
+    or no mirror at all). `Establishment.source` says which answered.
 
     Raises EstablishmentNotFound, EstablishmentNotPublic or SireneUnavailable; raises
     ImproperlyConfigured when SIRENE_BACKEND names no backend.
@@ -94,7 +97,15 @@ def lookup_establishment(siret: str) -> Establishment:
         # Callers validate first; this guard keeps anything else out of the URL.
         raise EstablishmentNotFound(siret)
     try:
-        establishment = backend.lookup(siret)
+        establishment = mirror.lookup(siret)
+    except SireneUnavailable:
+        establishment = None  # logged; the register itself may still answer
+    if establishment is not None:
+        stats["mirror_hits"] += 1
+        stats["found"] += 1
+        return establishment
+    try:
+        establishment = dataclasses.replace(backend.lookup(siret), source=backend.source)
     except EstablishmentNotFound:
         stats["not_found"] += 1
         raise
@@ -130,6 +141,8 @@ def _raise_for_status(status: int, siret: str) -> None:
 class StubBackend:
     """Answers from the JSON file settings.SIRENE_STUB_FILE (see the module docstring)."""
 
+    source = "stub"
+
     def lookup(self, siret: str) -> Establishment:
         """The establishment the stub file holds for this SIRET."""
         body = _load_stub_file(settings.SIRENE_STUB_FILE).get(siret)
@@ -163,6 +176,8 @@ def _read_stub_file(path: str, modified: int) -> dict[str, Any]:
 
 class InseeBackend:
     """The INSEE Sirene API 3.11, behind the shared rate limiter and the cache."""
+
+    source = "api"
 
     def lookup(self, siret: str) -> Establishment:
         """The establishment INSEE knows under this SIRET, from the cache when possible."""

@@ -1,0 +1,197 @@
+"""Reading the local Sirene mirror: look-up by SIRET and "Find my company".
+
+The mirror holds INSEE's values as INSEE published them. A look-up rebuilds the body the API
+would have sent for the establishment (`GET /siret/{siret}`) and hands it to the same parser,
+so "[ND]" masking, names, addresses and the "partially diffusible" rule are exactly the API's.
+
+The tables exist once `sirene_import` has run; before that (and whenever the mirror is
+empty) every function here answers "not in the mirror" and the configured backend is asked.
+"""
+
+import logging
+import re
+from dataclasses import dataclass, replace
+
+from django.db import DatabaseError, connection
+
+from structures.models import SireneMirror
+
+from .layout import (
+    ESTABLISHMENT_ADDRESS,
+    ESTABLISHMENT_PERIOD,
+    ESTABLISHMENTS,
+    LEGAL_UNITS,
+    normalise,
+)
+from .parse import parse_establishment
+from .types import Establishment, SireneUnavailable
+
+logger = logging.getLogger("structures.sirene")
+
+SEARCH_LIMIT = 20
+MIN_SEARCH_LENGTH = 3
+_UNIT_KEYS = tuple(column for column in LEGAL_UNITS.kept if column != "siren")
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def mirror_state() -> SireneMirror | None:
+    """The mirror's description, or None when no establishment was ever imported."""
+    state = SireneMirror.objects.filter(pk=1).first()
+    if state is None or not state.establishments:
+        return None
+    return state
+
+
+def source_label(state: SireneMirror) -> str:
+    """What a structure records as its data source when the mirror answered."""
+    return f"mirror:{state.as_of.date().isoformat()}" if state.as_of else "mirror"
+
+
+def _select(state: SireneMirror) -> str:
+    columns = [f"e.{_q(column)}" for column in ESTABLISHMENTS.kept]
+    join = ""
+    if state.legal_units:
+        columns += [f"u.{_q(column)}" for column in _UNIT_KEYS]
+        join = f" LEFT JOIN {_q(LEGAL_UNITS.table)} u ON u.{_q('siren')} = e.{_q('siren')}"
+    # Every name here is one of the layout's constants, quoted; values are always parameters.
+    return f"SELECT {', '.join(columns)} FROM {_q(ESTABLISHMENTS.table)} e{join}"  # noqa: S608
+
+
+def _names(state: SireneMirror) -> tuple[str, ...]:
+    return ESTABLISHMENTS.kept + (_UNIT_KEYS if state.legal_units else ())
+
+
+def body_from_row(row: dict[str, str]) -> dict:
+    """The API's `GET /siret/{siret}` body for one row of the mirror ("" read as null)."""
+
+    def value(column: str) -> str | None:
+        return row.get(column) or None
+
+    return {
+        "etablissement": {
+            "siret": row["siret"],
+            "siren": row["siren"],
+            "nic": value("nic"),
+            "statutDiffusionEtablissement": value("statutDiffusionEtablissement"),
+            "dateDernierTraitementEtablissement": value("dateDernierTraitementEtablissement"),
+            "etablissementSiege": row.get("etablissementSiege") == "true",
+            "uniteLegale": {column: value(column) for column in _UNIT_KEYS},
+            "adresseEtablissement": {column: value(column) for column in ESTABLISHMENT_ADDRESS},
+            "periodesEtablissement": [
+                {"dateFin": None, **{column: value(column) for column in ESTABLISHMENT_PERIOD}}
+            ],
+        }
+    }
+
+
+def lookup(siret: str) -> Establishment | None:
+    """The establishment under this SIRET in the mirror; None when the mirror is empty or
+    does not hold it. Raises SireneUnavailable when the mirror cannot be read."""
+    try:
+        state = mirror_state()
+        if state is None:
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute(f"{_select(state)} WHERE e.{_q('siret')} = %s", [siret])
+            found = cursor.fetchone()
+    except DatabaseError as exc:
+        logger.error("sirene mirror unreadable: %s", exc)
+        raise SireneUnavailable("the Sirene mirror cannot be read") from exc
+    if found is None:
+        return None
+    establishment = parse_establishment(body_from_row(dict(zip(_names(state), found, strict=True))))
+    return replace(establishment, source=source_label(state))
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One establishment found: what a person needs to recognise their own."""
+
+    siret: str
+    name: str
+    address: str  # "" when the establishment is not diffusible
+    is_head_office: bool
+    is_diffusible: bool
+
+
+def _result(row: dict[str, str]) -> SearchResult:
+    establishment = parse_establishment(body_from_row(row))
+    address = ""
+    if establishment.is_diffusible:
+        place = " ".join(filter(None, [establishment.postal_code, establishment.city]))
+        address = ", ".join(filter(None, [establishment.address_line, place]))
+        if establishment.country_code != "FR":
+            address = ", ".join(filter(None, [address, establishment.country_name]))
+    return SearchResult(
+        siret=establishment.siret,
+        name=establishment.name,
+        address=address,
+        is_head_office=establishment.is_head_office,
+        is_diffusible=establishment.is_diffusible,
+    )
+
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def search(query: str, *, place: str = "", limit: int = SEARCH_LIMIT) -> list[SearchResult]:
+    """Active establishments matching a company name (with an optional postal code or city),
+    a SIREN (all its active establishments, head office first) or a SIRET.
+
+    Accent- and case-insensitive: both sides are normalised (layout.normalise). Names shorter
+    than MIN_SEARCH_LENGTH characters find nothing. Raises SireneUnavailable when the mirror
+    cannot be read.
+    """
+    compact = re.sub(r"[\s.]", "", query or "")
+    words = normalise(query).split()
+    try:
+        state = mirror_state()
+        if state is None:
+            return []
+        conditions = [f"e.{_q('etatAdministratifEtablissement')} = 'A'"]
+        params: list[str] = []
+        by_name = False
+        if _DIGITS.fullmatch(compact) and len(compact) in (9, 14):
+            column = "siren" if len(compact) == 9 else "siret"
+            conditions.append(f"e.{_q(column)} = %s")
+            params.append(compact)
+        else:
+            if not state.legal_units or len(" ".join(words)) < MIN_SEARCH_LENGTH:
+                return []
+            by_name = True
+            for word in words:
+                conditions.append(f"u.{_q('search_name')} LIKE %s")
+                params.append(f"%{word}%")
+        place_words = normalise(place)
+        if place_words:
+            if _DIGITS.fullmatch(place_words.replace(" ", "")):
+                conditions.append(f"e.{_q('codePostalEtablissement')} LIKE %s")
+                params.append(place_words.replace(" ", "") + "%")
+            else:
+                conditions.append(f"e.{_q('search_city')} LIKE %s")
+                params.append(place_words + "%")
+        order = [f"e.{_q('etablissementSiege')} DESC", f"e.{_q('siret')}"]
+        if by_name:
+            phrase = " ".join(words)
+            order = [
+                f"CASE WHEN u.{_q('search_name')} = %s THEN 0 "
+                f"WHEN u.{_q('search_name')} LIKE %s THEN 1 ELSE 2 END",
+                f"length(u.{_q('search_name')})",
+                *order,
+            ]
+            params += [phrase, phrase + "%"]
+        sql = (
+            f"{_select(state)} WHERE {' AND '.join(conditions)} "
+            f"ORDER BY {', '.join(order)} LIMIT {int(limit)}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+    except DatabaseError as exc:
+        logger.error("sirene mirror search failed: %s", exc)
+        raise SireneUnavailable("the Sirene mirror cannot be read") from exc
+    names = _names(state)
+    return [_result(dict(zip(names, row, strict=True))) for row in rows]
