@@ -1,6 +1,7 @@
 import pytest
 from django.core.cache import cache
 
+from structures.sirene import mirror
 from tests.factories import MembershipFactory
 
 
@@ -25,10 +26,13 @@ def _catalogue_after_flush(request):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Throttles, the INSEE cache and sessions live in the cache: every test starts empty."""
+    """Throttles, the INSEE cache and sessions live in the cache: every test starts empty (and
+    reads the Sirene mirror's description afresh, as each process keeps it a few seconds)."""
     cache.clear()
+    mirror.forget_state()
     yield
     cache.clear()
+    mirror.forget_state()
 
 
 @pytest.fixture

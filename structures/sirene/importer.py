@@ -34,6 +34,7 @@ from django.utils import timezone
 from structures.models import SireneMirror
 
 from .layout import ESTABLISHMENTS, Layout, layout_for_header, parse_timestamp
+from .mirror import forget_state
 
 BATCH_ROWS = 5_000
 PROGRESS_EVERY_SECONDS = 0.5
@@ -276,6 +277,8 @@ def _load(layout, header, reader, lines, path, report) -> tuple[int, datetime | 
             _build_indexes(cursor, layout, new_table, stamp)
             _swap(cursor, layout, new_table, stamp)
             _record(layout, count, parse_timestamp(state.get("newest", "")))
+            forget_state()
+            transaction.on_commit(forget_state)
     except DatabaseError as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if "duplicate" in str(exc) or "UNIQUE" in str(exc):

@@ -10,6 +10,7 @@ empty) every function here answers "not in the mirror" and the configured backen
 
 import logging
 import re
+import time
 from dataclasses import dataclass, replace
 
 from django.db import DatabaseError, connection
@@ -37,12 +38,29 @@ def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
+# The mirror's description changes once a day at most: each process keeps it STATE_TTL seconds
+# rather than reading it again before every look-up.
+STATE_TTL = 30.0
+_state: tuple[float, SireneMirror | None] | None = None
+
+
 def mirror_state() -> SireneMirror | None:
     """The mirror's description, or None when no establishment was ever imported."""
+    global _state
+    now = time.monotonic()
+    if _state is not None and _state[0] > now:
+        return _state[1]
     state = SireneMirror.objects.filter(pk=1).first()
-    if state is None or not state.establishments:
-        return None
+    if state is not None and not state.establishments:
+        state = None
+    _state = (now + STATE_TTL, state)
     return state
+
+
+def forget_state() -> None:
+    """Read the mirror's description again at the next look-up (after an import or update)."""
+    global _state
+    _state = None
 
 
 def source_label(state: SireneMirror) -> str:

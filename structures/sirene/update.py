@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from structures.models import SireneMirror
 
-from . import limiter
+from . import limiter, mirror
 from .client import API_KEY_HEADER
 from .layout import ESTABLISHMENTS, LEGAL_UNITS, Layout, parse_timestamp
 from .parse import current_period
@@ -202,5 +202,7 @@ def mirror_update(*, since: datetime | None = None) -> UpdateSummary:
         locked.updated_at = timezone.now()
         locked.last_update_changes = changes
         locked.save()
+        mirror.forget_state()
+        transaction.on_commit(mirror.forget_state)
     logger.info("sirene update: %d changes since %s in %d pages", changes, since, pages)
     return UpdateSummary(since=since, changes=changes, pages=pages, as_of=newest)
