@@ -1,5 +1,10 @@
 """The two backends behind `lookup_establishment`, chosen by `settings.SIRENE_BACKEND` at call time.
 
+Before either, the local Sirene mirror (mirror.py) is asked: an establishment it holds is
+answered from it (no request to INSEE, no cache, no quota), with `source="mirror:<date>"`. Only a
+SIRET the mirror lacks (or every SIRET when no mirror was imported) reaches the backend below,
+whose answers carry `source="stub"` or `source="api"`.
+
 SIRENE_BACKEND = "stub" (development, demos, most tests)
     Reads `settings.SIRENE_STUB_FILE`, a JSON object `{siret: body}`. A body is either a full
     `GET /siret/{siret}` response (`{"header": ..., "etablissement": {...}}`), parsed like the

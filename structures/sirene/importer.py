@@ -31,6 +31,8 @@ from typing import IO
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from audit import services as audit
+from audit.models import AuditEvent
 from structures.models import SireneMirror
 
 from .layout import ESTABLISHMENTS, Layout, layout_for_header, parse_timestamp
@@ -276,7 +278,15 @@ def _load(layout, header, reader, lines, path, report) -> tuple[int, datetime | 
             report(count)
             _build_indexes(cursor, layout, new_table, stamp)
             _swap(cursor, layout, new_table, stamp)
-            _record(layout, count, parse_timestamp(state.get("newest", "")))
+            as_of = parse_timestamp(state.get("newest", ""))
+            _record(layout, count, as_of)
+            audit.record(
+                AuditEvent.Kind.SIRENE_MIRROR_IMPORT,
+                file=path.name,
+                table=layout.table,
+                rows=count,
+                as_of=as_of.isoformat() if as_of else "",
+            )
             forget_state()
             transaction.on_commit(forget_state)
     except DatabaseError as exc:

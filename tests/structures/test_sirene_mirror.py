@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from structures import tasks
 from structures.models import SireneMirror
 from structures.sirene import client, limiter, lookup_establishment, mirror, update
@@ -97,6 +98,10 @@ def test_import_loads_both_files_and_records_the_mirror(loaded, companies):
     # INSEE's timestamps are French local time.
     assert state.as_of == timezone.make_aware(datetime.fromisoformat(newest))
     assert state.imported_at is not None
+    events = AuditEvent.objects.filter(kind=AuditEvent.Kind.SIRENE_MIRROR_IMPORT)
+    assert sorted(event.detail["rows"] for event in events) == sorted(
+        [sirene_files.ROWS, len(companies)]
+    )
 
 
 def test_a_new_import_replaces_the_whole_table(loaded, tmp_path):
