@@ -53,7 +53,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     )  # fmt: skip
     parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/13", help="flushed")
     parser.add_argument("--workdir", type=Path, default=None, help="where the files go")
-    parser.add_argument("--keep", action="store_true", help="keep the database and the files")
+    parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument(
+        "--reuse-files", action="store_true",
+        help="use the stock files already in --workdir (they are then kept)",
+    )  # fmt: skip
     parser.add_argument("--output", type=Path, help="JSON file (default bench/results/)")
     return parser.parse_args(argv)
 
@@ -104,9 +108,14 @@ def manage(env, *args: str) -> tuple[str, float]:
 def import_figures(options, env, workdir: Path) -> dict:
     from structures.sirene.generate import write_stock_files
 
-    print(f"bench-sirene: generating {options.rows:,} establishments...", flush=True)
+    establishments = workdir / "StockEtablissement_utf8.zip"
+    companies = workdir / "StockUniteLegale_utf8.zip"
     started = time.monotonic()
-    establishments, companies = write_stock_files(workdir, establishments=options.rows, seed=1)
+    if options.reuse_files and establishments.exists() and companies.exists():
+        print(f"bench-sirene: reusing the files in {workdir}", flush=True)
+    else:
+        print(f"bench-sirene: generating {options.rows:,} establishments...", flush=True)
+        establishments, companies = write_stock_files(workdir, establishments=options.rows, seed=1)
     generated = time.monotonic() - started
     figures = {"rows": options.rows, "generate_s": generated}
     for key, path, national in (
@@ -342,6 +351,7 @@ def main(argv=None) -> int:
 
             connections.close_all()
             recreate_database(options.database_url, drop_only=True)
+        if options.workdir is None:
             for path in workdir.glob("Stock*"):
                 path.unlink()
     report(results, options)

@@ -317,6 +317,11 @@ def _build_indexes(cursor, layout: Layout, table: str, stamp: str) -> None:
                 f"CREATE INDEX {_quote(prefix + '_trgm')} ON {_quote(table)} "
                 f"USING gin ({column} gin_trgm_ops)"
             )
+            # Names that start with what was typed, whatever the database's collation.
+            cursor.execute(
+                f"CREATE INDEX {_quote(prefix + '_prefix')} ON {_quote(table)} "
+                f"({column} text_pattern_ops)"
+            )
         else:
             cursor.execute(f"CREATE INDEX {_quote(prefix + '_name')} ON {_quote(table)} ({column})")
     if connection.vendor == "postgresql":

@@ -72,14 +72,16 @@ def _select(state: SireneMirror) -> str:
     columns = [f"e.{_q(column)}" for column in ESTABLISHMENTS.kept]
     join = ""
     if state.legal_units:
-        columns += [f"u.{_q(column)}" for column in _UNIT_KEYS]
+        columns += [f"u.{_q(column)}" for column in (*_UNIT_KEYS, LEGAL_UNITS.search_column)]
         join = f" LEFT JOIN {_q(LEGAL_UNITS.table)} u ON u.{_q('siren')} = e.{_q('siren')}"
     # Every name here is one of the layout's constants, quoted; values are always parameters.
     return f"SELECT {', '.join(columns)} FROM {_q(ESTABLISHMENTS.table)} e{join}"  # noqa: S608
 
 
 def _names(state: SireneMirror) -> tuple[str, ...]:
-    return ESTABLISHMENTS.kept + (_UNIT_KEYS if state.legal_units else ())
+    if not state.legal_units:
+        return ESTABLISHMENTS.kept
+    return (*ESTABLISHMENTS.kept, *_UNIT_KEYS, LEGAL_UNITS.search_column)
 
 
 def body_from_row(row: dict[str, str]) -> dict:
@@ -155,61 +157,83 @@ def _result(row: dict[str, str]) -> SearchResult:
 _DIGITS = re.compile(r"[0-9]+")
 
 
+def _place_condition(place: str) -> tuple[str, str] | None:
+    """The condition (and its parameter) keeping establishments at a postal code or city."""
+    place_words = normalise(place)
+    if not place_words:
+        return None
+    digits = place_words.replace(" ", "")
+    if _DIGITS.fullmatch(digits):
+        return f"e.{_q('codePostalEtablissement')} LIKE %s", digits + "%"
+    return f"e.{_q('search_city')} LIKE %s", place_words + "%"
+
+
+def _fetch(state: SireneMirror, conditions: list[str], params: list[str], tail: str) -> list[dict]:
+    sql = f"{_select(state)} WHERE {' AND '.join(conditions)} {tail}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = _names(state)
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 def search(query: str, *, place: str = "", limit: int = SEARCH_LIMIT) -> list[SearchResult]:
     """Active establishments matching a company name (with an optional postal code or city),
     a SIREN (all its active establishments, head office first) or a SIRET.
 
-    Accent- and case-insensitive: both sides are normalised (layout.normalise). Names shorter
-    than MIN_SEARCH_LENGTH characters find nothing. Raises SireneUnavailable when the mirror
-    cannot be read.
+    Accent- and case-insensitive: both sides are normalised (layout.normalise). By name, the
+    names that start with what was typed come first (a prefix index finds them), then names
+    holding every word typed (the trigram index); neither query sorts all the matches, so a
+    common word costs no more than a rare one. Names shorter than MIN_SEARCH_LENGTH characters
+    find nothing. Raises SireneUnavailable when the mirror cannot be read.
     """
     compact = re.sub(r"[\s.]", "", query or "")
     words = normalise(query).split()
+    phrase = " ".join(words)
+    active = f"e.{_q('etatAdministratifEtablissement')} = 'A'"
+    name = f"u.{_q('search_name')}"
     try:
         state = mirror_state()
         if state is None:
             return []
-        conditions = [f"e.{_q('etatAdministratifEtablissement')} = 'A'"]
-        params: list[str] = []
-        by_name = False
+        conditions, params = [active], []
+        where = _place_condition(place)
+        if where is not None:
+            conditions.append(where[0])
+            params.append(where[1])
         if _DIGITS.fullmatch(compact) and len(compact) in (9, 14):
             column = "siren" if len(compact) == 9 else "siret"
-            conditions.append(f"e.{_q(column)} = %s")
-            params.append(compact)
+            rows = _fetch(
+                state,
+                [*conditions, f"e.{_q(column)} = %s"],
+                [*params, compact],
+                f"ORDER BY e.{_q('etablissementSiege')} DESC, e.{_q('siret')} LIMIT {int(limit)}",
+            )
+        elif not state.legal_units or len(phrase) < MIN_SEARCH_LENGTH:
+            return []
         else:
-            if not state.legal_units or len(" ".join(words)) < MIN_SEARCH_LENGTH:
-                return []
-            by_name = True
-            for word in words:
-                conditions.append(f"u.{_q('search_name')} LIKE %s")
-                params.append(f"%{word}%")
-        place_words = normalise(place)
-        if place_words:
-            if _DIGITS.fullmatch(place_words.replace(" ", "")):
-                conditions.append(f"e.{_q('codePostalEtablissement')} LIKE %s")
-                params.append(place_words.replace(" ", "") + "%")
-            else:
-                conditions.append(f"e.{_q('search_city')} LIKE %s")
-                params.append(place_words + "%")
-        order = [f"e.{_q('etablissementSiege')} DESC", f"e.{_q('siret')}"]
-        if by_name:
-            phrase = " ".join(words)
-            order = [
-                f"CASE WHEN u.{_q('search_name')} = %s THEN 0 "
-                f"WHEN u.{_q('search_name')} LIKE %s THEN 1 ELSE 2 END",
-                f"length(u.{_q('search_name')})",
-                *order,
-            ]
-            params += [phrase, phrase + "%"]
-        sql = (
-            f"{_select(state)} WHERE {' AND '.join(conditions)} "
-            f"ORDER BY {', '.join(order)} LIMIT {int(limit)}"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
+            rows = _fetch(
+                state,
+                [*conditions, f"{name} LIKE %s"],
+                [*params, phrase + "%"],
+                f"LIMIT {int(limit)}",
+            )
+            if len(rows) < limit:
+                rows += _fetch(
+                    state,
+                    [*conditions, *[f"{name} LIKE %s"] * len(words), f"{name} NOT LIKE %s"],
+                    [*params, *[f"%{word}%" for word in words], phrase + "%"],
+                    f"LIMIT {int(limit) - len(rows)}",
+                )
+            rows.sort(
+                key=lambda row: (
+                    row["search_name"] != phrase,
+                    not row["search_name"].startswith(phrase),
+                    len(row["search_name"]),
+                    row["etablissementSiege"] != "true",
+                    row["siret"],
+                )
+            )
     except DatabaseError as exc:
         logger.error("sirene mirror search failed: %s", exc)
         raise SireneUnavailable("the Sirene mirror cannot be read") from exc
-    names = _names(state)
-    return [_result(dict(zip(names, row, strict=True))) for row in rows]
+    return [_result(row) for row in rows]
