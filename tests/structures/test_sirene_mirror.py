@@ -380,3 +380,12 @@ def test_the_command_reports_the_update(loaded, insee, paced, capsys):
     """sirene_update prints how many changes it brought in."""
     call_command("sirene_update")
     assert "0 changes" in capsys.readouterr().out
+
+
+def test_the_admin_shows_the_mirror_date_and_row_counts(loaded, admin_client):
+    """The admin's Sirene mirror page shows the register's date and both row counts."""
+    state = SireneMirror.objects.get()
+    page = admin_client.get("/admin/structures/sirenemirror/").content.decode()
+    assert f"Sirene mirror of {state.as_of.date().isoformat()}" in page
+    assert f"{state.establishments:,}" in page or str(state.establishments) in page
+    assert str(state.legal_units) in page or f"{state.legal_units:,}" in page
