@@ -13,7 +13,7 @@ DEV_LOCK := requirements/dev.txt
 PIP_COMPILE := $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 	--no-emit-index-url --no-emit-find-links
 
-.PHONY: run test coverage install lock lint format messages bench clean axe
+.PHONY: run test coverage install lock lint format messages bench bench-sirene clean axe
 
 ## make install: the venv, from the lock only (no resolution), then the project itself, editable.
 $(STAMP): pyproject.toml $(BASE_LOCK) $(DEV_LOCK)
@@ -38,6 +38,9 @@ run: $(STAMP)
 	@mkdir -p var/mail var/broker var/broker-processed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
+	@# A small invented Sirene mirror ("Find my company", look-ups without the stub file).
+	@test -f var/sirene/StockEtablissement_utf8.zip || $(PY) manage.py sirene_generate var/sirene --rows 2000
+	$(PY) manage.py sirene_import --no-progress var/sirene/StockEtablissement_utf8.zip var/sirene/StockUniteLegale_utf8.zip
 	@echo "Chorus Pro on http://127.0.0.1:8000 (mails: http://127.0.0.1:8000/mailbox/). Ctrl-C stops everything."
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(VENV)/bin/celery -A chorus worker --loglevel INFO --concurrency 2 & \
@@ -87,9 +90,14 @@ messages: $(STAMP)
 	DEBUG=true $(PY) manage.py makemessages --locale fr --domain djangojs --ignore '.venv/*' --ignore 'var/*' --ignore '.cache/*'
 	DEBUG=true $(PY) manage.py compilemessages --locale fr --ignore '.venv/*'
 
-## make bench: the load benchmark (bench/README.md); PEER=1 runs django-allauth's sign-up beside it.
+## make bench: the journey's load benchmark (bench/README.md), then the Sirene mirror's figures
+## (bench/sirene.py); PEER=1 runs django-allauth's sign-up beside the journey's.
 bench: $(STAMP)
 	$(PY) bench/run.py $(if $(filter 1 true yes,$(PEER)),--peer) $(BENCH_ARGS)
+	$(PY) bench/sirene.py
+
+bench-sirene: $(STAMP)
+	$(PY) bench/sirene.py
 
 clean:
 	rm -rf $(VENV) var .cache .pytest_cache .coverage .import_linter_cache

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEvent
 from audit.services import record_admin_action
-from common.admin import pretty_json
+from common.admin import ReadOnlyAdminMixin, pretty_json
 
 
 class AuditedAdminMixin:
@@ -79,7 +79,7 @@ def _record_deletion(request, obj):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit log is evidence: nobody adds, edits or deletes an event from the admin."""
 
     list_display = (
@@ -104,15 +104,6 @@ class AuditEventAdmin(admin.ModelAdmin):
         "detail_display",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("user agent"))
     def short_user_agent(self, event):

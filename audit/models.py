@@ -44,6 +44,7 @@ class AuditEvent(models.Model):
         MFA_BROWSER_REVOKED = "mfa_browser_revoked", _("Remembered browser revoked")
         MFA_RESET = "mfa_reset", _("Second factor reset by an admin")
         MFA_CLONED_KEY = "mfa_cloned_key", _("Security key refused: sign counter went back")
+        SIRENE_MIRROR_IMPORT = "sirene_mirror_import", _("Sirene mirror imported")
 
     kind = models.CharField(max_length=40, choices=Kind.choices, db_index=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -23,6 +23,11 @@ app.conf.beat_schedule = {
         "task": "structures.tasks.verify_unverified_structures",
         "schedule": 120.0,
     },
+    # INSEE's daily changes into the Sirene mirror, early, before the day's registrations.
+    "update-sirene-mirror": {
+        "task": "structures.tasks.update_sirene_mirror",
+        "schedule": crontab(hour=5, minute=40),
+    },
     "purge-abandoned-registrations": {
         "task": "onboarding.tasks.purge_abandoned_registrations",
         "schedule": crontab(minute=17),

@@ -207,6 +207,8 @@ SIRENE_API_URL = env.str("SIRENE_API_URL", default="https://api.insee.fr/api-sir
 SIRENE_API_KEY = env.str("SIRENE_API_KEY", default="")
 SIRENE_TIMEOUT = env.float("SIRENE_TIMEOUT", default=5.0)
 SIRENE_RATE_LIMIT = env.int("SIRENE_RATE_LIMIT", default=30)
+# The daily update of the Sirene mirror asks at most this many pages a minute of INSEE.
+SIRENE_UPDATE_REQUESTS_PER_MINUTE = env.int("SIRENE_UPDATE_REQUESTS_PER_MINUTE", default=10)
 
 
 def _rates(name: str, default: str) -> list[str]:
@@ -222,6 +224,8 @@ def _rates(name: str, default: str) -> list[str]:
 # solved proof-of-work challenge (no JavaScript) also counts against the stricter rates.
 STEP1_LOOKUPS_PER_IP = _rates("STEP1_LOOKUPS_PER_IP", "3/m,20/h")
 STEP1_LOOKUPS_PER_IP_WITHOUT_CHALLENGE = _rates("STEP1_LOOKUPS_PER_IP_WITHOUT_CHALLENGE", "1/m,5/h")
+# "Find my company" at step 1: searches per IP (a person typing sends one every few letters).
+COMPANY_SEARCH_PER_IP = _rates("COMPANY_SEARCH_PER_IP", "60/m,600/h")
 HELP_QUESTIONS_PER_IP_WITHOUT_CHALLENGE = _rates(
     "HELP_QUESTIONS_PER_IP_WITHOUT_CHALLENGE", "2/h,5/d"
 )

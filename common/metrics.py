@@ -26,7 +26,8 @@ MAILS = Counter(
 )
 INSEE = Counter(
     "chorus_insee",
-    "INSEE Sirene client: lookups, cache_hits, requests (sent to INSEE), retries, "
+    "INSEE Sirene client: lookups, mirror_hits (answered by the local mirror), cache_hits, "
+    "requests (sent to INSEE), retries, "
     "rate_limited (refused by our own limiter), too_many_requests (429 from INSEE), found, "
     "not_found, not_public, unavailable.",
     ["event"],

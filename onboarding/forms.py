@@ -36,6 +36,28 @@ class StartForm(forms.Form):
         return clean_siret(self.cleaned_data["siret"])
 
 
+class CompanySearchForm(forms.Form):
+    """ "Find my company": a name or a SIREN, and where, to find one's SIRET."""
+
+    q = PlainTextField(
+        label=_("Company name or SIREN"),
+        max_length=120,
+        min_length=3,
+        error_messages={
+            "required": _("Enter your company's name, or its SIREN (9 digits)."),
+            "min_length": _("Enter at least 3 letters of your company's name."),
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "organization", "spellcheck": "false"}),
+    )
+    place = PlainTextField(
+        label=_("Postal code or city"),
+        required=False,
+        max_length=60,
+        help_text=_("Optional. Narrows the search to the establishments there."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
 class PersonForm(forms.Form):
     contact_email = LoginEmailField(
         label=_("Contact email"),

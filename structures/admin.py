@@ -11,9 +11,9 @@ from django.utils.translation import ngettext
 
 from audit.admin import AuditedAdminMixin
 from audit.services import record_admin_action
-from common.admin import pretty_json
+from common.admin import ReadOnlyAdminMixin, pretty_json
 from structures.identifiers import SIREN_LENGTH, clean_siret
-from structures.models import JoinRequest, Membership, Structure
+from structures.models import JoinRequest, Membership, SireneMirror, Structure
 from structures.services import NotAllowed, join_request_approve, join_request_refuse
 from structures.verification import verify_structure
 
@@ -94,6 +94,7 @@ class StructureAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 "fields": (
                     "verification",
                     "insee_checked_at",
+                    "insee_source_display",
                     "insee_last_error",
                     "insee_snapshot_display",
                 )
@@ -104,6 +105,7 @@ class StructureAdmin(AuditedAdminMixin, admin.ModelAdmin):
     readonly_fields = (
         "siren",
         "insee_checked_at",
+        "insee_source_display",
         "insee_last_error",
         "insee_snapshot_display",
         "created_at",
@@ -132,6 +134,10 @@ class StructureAdmin(AuditedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("active members"), ordering="active_member_count")
     def active_members(self, structure):
         return structure.active_member_count
+
+    @admin.display(description=_("INSEE data source"))
+    def insee_source_display(self, structure):
+        return structure.insee_source_label or "-"
 
     @admin.display(description=_("INSEE response"))
     def insee_snapshot_display(self, structure):
@@ -320,3 +326,26 @@ class JoinRequestAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 % {"count": skipped},
                 messages.WARNING,
             )
+
+
+@admin.register(SireneMirror)
+class SireneMirrorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The local copy of the Sirene register, read-only: `sirene_import` and `sirene_update`
+    (and their daily task) are what change it."""
+
+    list_display = (
+        "__str__",
+        "establishments",
+        "legal_units",
+        "as_of",
+        "imported_at",
+        "updated_at",
+    )
+    readonly_fields = (
+        "establishments",
+        "legal_units",
+        "as_of",
+        "imported_at",
+        "updated_at",
+        "last_update_changes",
+    )

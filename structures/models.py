@@ -49,6 +49,12 @@ class Structure(models.Model):
     insee_snapshot = models.JSONField(_("INSEE response"), null=True, blank=True)
     insee_checked_at = models.DateTimeField(_("last INSEE check"), null=True, blank=True)
     insee_last_error = models.CharField(_("last INSEE error"), max_length=255, blank=True)
+    insee_source = models.CharField(
+        _("INSEE data source"),
+        max_length=40,
+        blank=True,
+        help_text=_('Where the INSEE data came from: "Sirene mirror of <date>" or "INSEE API".'),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -70,6 +76,20 @@ class Structure(models.Model):
     @property
     def is_verified(self) -> bool:
         return self.verification == self.Verification.VERIFIED
+
+    @property
+    def insee_source_label(self) -> str:
+        """The data source in words: "Sirene mirror of 2026-11-30", "INSEE API"..."""
+        kind, _sep, date = self.insee_source.partition(":")
+        if kind == "mirror":
+            if date:
+                return gettext("Sirene mirror of %(date)s") % {"date": date}
+            return gettext("Sirene mirror")
+        if kind == "api":
+            return gettext("INSEE API")
+        if kind == "stub":
+            return gettext("Development stub file")
+        return ""
 
     def address_visible_to(self, user) -> bool:
         """A non-diffusible address is shown only to the structure's members and admins."""
@@ -168,3 +188,33 @@ class JoinRequest(Membership):
         proxy = True
         verbose_name = _("join request")
         verbose_name_plural = _("join requests")
+
+
+class SireneMirror(models.Model):
+    """The local copy of INSEE's Sirene register (one row): how big it is and how recent.
+
+    The rows themselves are in the tables `sirene_establishment` and `sirene_legal_unit`,
+    built by `manage.py sirene_import` and kept current by `sirene_update`
+    (structures/sirene/mirror.py); they have no model: they are replaced whole at each import.
+    """
+
+    establishments = models.BigIntegerField(_("establishments"), default=0)
+    legal_units = models.BigIntegerField(_("companies"), default=0)
+    as_of = models.DateTimeField(
+        _("register as of"),
+        null=True,
+        blank=True,
+        help_text=_("The most recent change INSEE made that the mirror holds."),
+    )
+    imported_at = models.DateTimeField(_("last import"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("last update"), null=True, blank=True)
+    last_update_changes = models.IntegerField(_("changes at the last update"), default=0)
+
+    class Meta:
+        verbose_name = _("Sirene mirror")
+        verbose_name_plural = _("Sirene mirror")
+
+    def __str__(self):
+        if self.as_of is None:
+            return gettext("Sirene mirror (empty)")
+        return gettext("Sirene mirror of %(date)s") % {"date": self.as_of.date().isoformat()}

@@ -193,6 +193,7 @@ def structure_register(
     verification: str,
     insee_snapshot: dict | None,
     insee_checked: bool,
+    insee_source: str = "",
 ) -> tuple[Structure, bool]:
     """The structure of `siret`, locked until the transaction ends; created from `values`
     (Structure.EDITABLE_FIELDS) when the portal does not know it yet. Returns it and whether
@@ -209,6 +210,7 @@ def structure_register(
         verification=verification,
         insee_snapshot=insee_snapshot or None,
         insee_checked_at=timezone.now() if insee_checked else None,
+        insee_source=insee_source,
         **fields,
     )
     return structure, True

@@ -20,9 +20,9 @@ def verify_structure(structure: Structure) -> str:
     try:
         establishment = sirene.lookup_establishment(structure.siret)
     except sirene.EstablishmentNotFound:
-        state, snapshot, error = Structure.Verification.NOT_FOUND, None, ""
+        state, snapshot, error, source = Structure.Verification.NOT_FOUND, None, "", ""
     except sirene.EstablishmentNotPublic:
-        state, snapshot, error = Structure.Verification.NOT_PUBLIC, None, ""
+        state, snapshot, error, source = Structure.Verification.NOT_PUBLIC, None, "", ""
     except sirene.SireneUnavailable as exc:
         Structure.objects.filter(pk=structure.pk).update(insee_last_error=str(exc)[:255])
         structure.insee_last_error = str(exc)[:255]
@@ -33,18 +33,20 @@ def verify_structure(structure: Structure) -> str:
             if establishment.is_active
             else Structure.Verification.CLOSED
         )
-        snapshot, error = establishment.raw or None, ""
+        snapshot, error, source = establishment.raw or None, "", establishment.source
     with transaction.atomic():
         locked = Structure.objects.select_for_update().get(pk=structure.pk)
         locked.verification = state
         if snapshot is not None:
             locked.insee_snapshot = snapshot
+            locked.insee_source = source
         locked.insee_checked_at = timezone.now()
         locked.insee_last_error = error
         locked.save(
             update_fields=[
                 "verification",
                 "insee_snapshot",
+                "insee_source",
                 "insee_checked_at",
                 "insee_last_error",
                 "updated_at",

@@ -2,6 +2,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from structures.sirene import mirror
 from tests.factories import MembershipFactory
 from tests.xdist import separate_redis_per_worker
 
@@ -38,14 +39,17 @@ def _catalogue_after_flush(request):
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Throttles, the INSEE cache and sessions live in the cache, prepared pages in the
-    process: every test starts empty."""
+    process: every test starts empty (and reads the Sirene mirror's description afresh, as
+    each process keeps it a few seconds)."""
     from common.pages import forget_all
 
     cache.clear()
     forget_all()
+    mirror.forget_state()
     yield
     cache.clear()
     forget_all()
+    mirror.forget_state()
 
 
 @pytest.fixture

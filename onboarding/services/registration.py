@@ -138,6 +138,7 @@ def _registration_create(*, draft: RegistrationDraft, language: str) -> Registra
             verification=_VERIFICATION.get(draft.lookup, Structure.Verification.PENDING),
             insee_snapshot=draft.establishment.raw if draft.establishment else None,
             insee_checked=draft.lookup != Lookup.UNAVAILABLE,
+            insee_source=draft.establishment.source if draft.establishment else "",
         )
         user = User.objects.create_user(
             email=email,

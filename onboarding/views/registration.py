@@ -1,6 +1,7 @@
 """Registration steps 1 to 3 and the confirmation page. Views parse, call a service, render."""
 
 import logging
+import re
 
 from django.conf import settings
 from django.contrib import messages
@@ -24,6 +25,7 @@ from workareas.models import catalogue
 logger = logging.getLogger(__name__)
 
 SENT_KEY = "registration_sent_to"
+SIRET_CHOSEN = re.compile(r"[0-9]{14}")
 
 
 def _draft(request) -> RegistrationDraft | None:
@@ -49,6 +51,9 @@ def home(request):
         return register_start(request)
     draft = _draft(request)
     initial = {"email": draft.email, "siret": draft.siret} if draft else {}
+    chosen = request.GET.get("siret", "")
+    if SIRET_CHOSEN.fullmatch(chosen):  # from "Find my company" without JavaScript
+        initial["siret"] = chosen
     form = StartForm(initial=initial)
     return render(request, "onboarding/home.html", {"form": form, "login_form": LoginForm()})
 

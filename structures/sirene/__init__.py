@@ -1,6 +1,8 @@
 """The INSEE Sirene client: `lookup_establishment(siret)` and its exceptions."""
 
 from .client import lookup_establishment
+from .mirror import SearchResult
+from .mirror import search as search_companies
 from .types import (
     Establishment,
     EstablishmentNotFound,
@@ -13,7 +15,9 @@ __all__ = [
     "Establishment",
     "EstablishmentNotFound",
     "EstablishmentNotPublic",
+    "SearchResult",
     "SireneError",
     "SireneUnavailable",
     "lookup_establishment",
+    "search_companies",
 ]

@@ -1,5 +1,10 @@
 """The two backends behind `lookup_establishment`, chosen by `settings.SIRENE_BACKEND` at call time.
 
+Before either, the local Sirene mirror (mirror.py) is asked: an establishment it holds is
+answered from it (no request to INSEE, no cache, no quota), with `source="mirror:<date>"`. Only a
+SIRET the mirror lacks (or every SIRET when no mirror was imported) reaches the backend below,
+whose answers carry `source="stub"` or `source="api"`.
+
 SIRENE_BACKEND = "stub" (development, demos, most tests)
     Reads `settings.SIRENE_STUB_FILE`, a JSON object `{siret: body}`. A body is either a full
     `GET /siret/{siret}` response (`{"header": ..., "etablissement": {...}}`), parsed like the
@@ -36,6 +41,7 @@ SIRENE_BACKEND = "insee"
 view of the quota is in `limiter.used_this_minute()`.
 """
 
+import dataclasses
 import functools
 import json
 import logging
@@ -52,7 +58,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from common import metrics
 
-from . import limiter
+from . import limiter, mirror
 from .parse import parse_establishment
 from .types import (
     Establishment,
@@ -75,8 +81,9 @@ API_KEY_HEADER = "X-INSEE-Api-Key-Integration"
 
 _SIRET = re.compile(r"[0-9]{14}")
 
-# Per-process counters: lookups, cache_hits, requests, retries, found, not_found, not_public,
-# unavailable, rate_limited, too_many_requests (also exported to Prometheus, common.metrics).
+# Per-process counters: lookups, mirror_hits, cache_hits, requests, retries, found, not_found,
+# not_public, unavailable, rate_limited, too_many_requests (also exported to Prometheus,
+# common.metrics).
 stats: Counter[str] = Counter()
 
 
@@ -91,7 +98,9 @@ _clock = time.monotonic
 
 
 def lookup_establishment(siret: str) -> Establishment:
-    """Return the establishment under this 14-digit SIRET from the configured backend.
+    """Return the establishment under this 14-digit SIRET: from the local Sirene mirror when
+    it holds it, else from the configured backend (a company created since the mirror's date,
+    or no mirror at all). `Establishment.source` says which answered.
 
     Raises EstablishmentNotFound, EstablishmentNotPublic or SireneUnavailable; raises
     ImproperlyConfigured when SIRENE_BACKEND names no backend.
@@ -102,7 +111,15 @@ def lookup_establishment(siret: str) -> Establishment:
         # Callers validate first; this guard keeps anything else out of the URL.
         raise EstablishmentNotFound(siret)
     try:
-        establishment = backend.lookup(siret)
+        establishment = mirror.lookup(siret)
+    except SireneUnavailable:
+        establishment = None  # logged; the register itself may still answer
+    if establishment is not None:
+        _count("mirror_hits")
+        _count("found")
+        return establishment
+    try:
+        establishment = dataclasses.replace(backend.lookup(siret), source=backend.source)
     except EstablishmentNotFound:
         _count("not_found")
         raise
@@ -138,6 +155,8 @@ def _raise_for_status(status: int, siret: str) -> None:
 class StubBackend:
     """Answers from the JSON file settings.SIRENE_STUB_FILE (see the module docstring)."""
 
+    source = "stub"
+
     def lookup(self, siret: str) -> Establishment:
         """The establishment the stub file holds for this SIRET."""
         body = _load_stub_file(settings.SIRENE_STUB_FILE).get(siret)
@@ -171,6 +190,8 @@ def _read_stub_file(path: str, modified: int) -> dict[str, Any]:
 
 class InseeBackend:
     """The INSEE Sirene API 3.11, behind the shared rate limiter and the cache."""
+
+    source = "api"
 
     def lookup(self, siret: str) -> Establishment:
         """The establishment INSEE knows under this SIRET, from the cache when possible."""

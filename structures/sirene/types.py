@@ -35,6 +35,9 @@ class Establishment:
     country_name: str = "France"
     is_active: bool = True
     is_diffusible: bool = True  # False when INSEE says "P" (or legacy "N")
+    # Where the answer came from: "mirror:<YYYY-MM-DD>" (the local copy of the register as of
+    # that day), "api" (INSEE's API) or "stub" (the development file).
+    source: str = field(default="", compare=False)
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     def to_dict(self) -> dict:

@@ -24,6 +24,13 @@ SIRENE_API_URL may end with /api-sirene/3.11):
   a programmed delay applies to every request for the SIRET, `delay` to all requests;
 - then the bodies, in the stub file's format: a full response -> 200; {"status": N} -> N with
   INSEE's error body; an unknown SIRET -> 404 with INSEE's "Aucun élément trouvé" body.
+
+`GET .../siret?q=dateDernierTraitementEtablissement:[<date> TO *]&nombre=N&curseur=C` (the
+establishments changed since a date, as `sirene_update` asks) answers from `changes`, a list
+of `etablissement` objects: those whose dateDernierTraitementEtablissement is at or after the
+date, N at a time, with INSEE's cursor header (`curseur`, `curseurSuivant`, equal on the last
+page); 404 when none changed. The API key and the quota apply as above; `programmed` statuses
+are taken from `program("changes", ...)`.
 """
 
 import argparse
@@ -38,6 +45,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 API_KEY_HEADER = "X-INSEE-Api-Key-Integration"
 DEFAULT_STUB_FILE = (
@@ -117,6 +125,7 @@ class FakeInsee:
         verbose: bool = False,
     ) -> None:
         self.bodies: dict[str, dict] = dict(bodies or {})
+        self.changes: list[dict] = []
         self.api_key = api_key
         self.quota_per_minute = quota_per_minute
         self.quota_window = quota_window
@@ -227,12 +236,26 @@ class FakeInsee:
         route = path.split("?", 1)[0].rstrip("/")
         marker = route.rfind("/siret/")
         siret = route[marker + len("/siret/") :] if marker >= 0 else ""
+        changes = route.endswith("/siret") and "q=" in path
+        if changes:
+            siret = "changes"
         now = time.monotonic()
         with self._lock:
             programme = self._programmes.get(siret)
             delay = self.delay + (programme.delay if programme else 0.0)
             headers: dict[str, str] = {}
-            if not (len(siret) == 14 and siret.isascii() and siret.isdigit()):
+            if changes:
+                if self.api_key is not None and api_key != self.api_key:
+                    status, body = 401, None
+                elif self.quota_per_minute is not None and self._over_quota(now):
+                    status, body = 429, None
+                    headers["Retry-After"] = "1"
+                elif programme and programme.statuses and programme.statuses[0] != 200:
+                    status, body = programme.statuses.popleft(), None
+                else:
+                    self._accepted.append(now)
+                    status, body = self._changes_page(path)
+            elif not (len(siret) == 14 and siret.isascii() and siret.isdigit()):
                 status, body = 400, None
             elif self.api_key is not None and api_key != self.api_key:
                 status, body = 401, None
@@ -245,6 +268,35 @@ class FakeInsee:
                 status, body = self._answer(siret, programme, headers)
             self._requests.append(RecordedRequest(path, siret, request_headers, status, now))
         return siret, status, body, headers, delay
+
+    def _changes_page(self, path: str) -> tuple[int, Any]:
+        query = parse_qs(urlsplit(path).query)
+        criterion = query.get("q", [""])[0]
+        since = criterion.partition("[")[2].partition(" TO")[0]
+        size = int(query.get("nombre", ["20"])[0])
+        cursor = query.get("curseur", ["*"])[0]
+        matching = [
+            item
+            for item in self.changes
+            if str(item.get("dateDernierTraitementEtablissement") or "") >= since
+        ]
+        if not matching:
+            return 404, {"header": {"statut": 404, "message": "Aucun élément trouvé"}}
+        start = 0 if cursor == "*" else int(cursor)
+        page = matching[start : start + size]
+        following = str(start + len(page)) if page else cursor
+        return 200, {
+            "header": {
+                "statut": 200,
+                "message": "OK",
+                "total": len(matching),
+                "debut": start,
+                "nombre": len(page),
+                "curseur": cursor,
+                "curseurSuivant": following,
+            },
+            "etablissements": page,
+        }
 
     def _over_quota(self, now: float) -> bool:
         while self._accepted and self._accepted[0] <= now - self.quota_window:

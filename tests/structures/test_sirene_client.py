@@ -26,6 +26,8 @@ from structures.sirene import (
 from structures.sirene.parse import parse_establishment
 from tests.fakes.insee import FakeInsee
 
+pytestmark = pytest.mark.django_db  # the look-up asks the Sirene mirror first
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 SAMPLES_FILE = BASE_DIR / "structures" / "sirene" / "sample_establishments.json"
 SAMPLES: dict[str, dict] = json.loads(SAMPLES_FILE.read_text(encoding="utf-8"))
