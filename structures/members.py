@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from accounts.services.links import (
@@ -31,6 +32,7 @@ PAGE_SIZE = 50
 # The statuses of the people of a structure (join requests are decided elsewhere).
 MEMBER_STATUSES = (
     Membership.Status.AWAITING_ACTIVATION,
+    Membership.Status.INVITED,
     Membership.Status.ACTIVE,
     Membership.Status.DEACTIVATED,
 )
@@ -48,6 +50,8 @@ SORTS = {
 # What the managers' history shows: the actions taken on the structure's people and itself.
 HISTORY_KINDS = (
     AuditEvent.Kind.MEMBER_INVITED,
+    AuditEvent.Kind.INVITATION_ACCEPTED,
+    AuditEvent.Kind.INVITATION_DECLINED,
     AuditEvent.Kind.MEMBER_DETACHED,
     AuditEvent.Kind.MEMBER_DEACTIVATED,
     AuditEvent.Kind.MEMBER_REACTIVATED,
@@ -83,7 +87,13 @@ def members_of(structure: Structure) -> QuerySet[Membership]:
     """The people of the structure: active, deactivated, and invited but not activated yet
     (someone who registered to join is a join request, not a member, until decided)."""
     return Membership.objects.filter(structure=structure).filter(
-        Q(status__in=[Membership.Status.ACTIVE, Membership.Status.DEACTIVATED])
+        Q(
+            status__in=[
+                Membership.Status.ACTIVE,
+                Membership.Status.DEACTIVATED,
+                Membership.Status.INVITED,
+            ]
+        )
         | Q(status=Membership.Status.AWAITING_ACTIVATION, invited_by__isnull=False)
         | Q(status=Membership.Status.AWAITING_ACTIVATION, role=Membership.Role.PRIMARY_MANAGER)
     )
@@ -211,13 +221,41 @@ def member_activation_resend(*, structure: Structure, by, membership_id: int) ->
     return True
 
 
+@transaction.atomic
+def invitation_answer(*, user, membership_id: int, accept: bool) -> Membership | None:
+    """The invited person (who already had an account) accepts, and is an active user of the
+    structure, or declines, and the invitation is gone. Only their own invitation; answering
+    twice changes nothing (None when there is no invitation left to answer)."""
+    membership = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("structure")
+        .filter(pk=membership_id, user=user, status=Membership.Status.INVITED)
+        .first()
+    )
+    if membership is None:
+        return None
+    structure = membership.structure
+    if accept:
+        membership.status = Membership.Status.ACTIVE
+        membership.decided_at = timezone.now()
+        membership.save(update_fields=["status", "decided_at"])
+    else:
+        membership.delete()
+    audit.record(
+        AuditEvent.Kind.INVITATION_ACCEPTED if accept else AuditEvent.Kind.INVITATION_DECLINED,
+        user=user,
+        actor=user,
+        siret=structure.siret,
+    )
+    return membership
+
+
 def history(*, structure: Structure, by) -> QuerySet[AuditEvent]:
     """What the managers (and the admins) did to this structure and its people, newest first."""
     _require_manager(by, structure)
     return (
-        AuditEvent.objects.filter(
-            kind__in=HISTORY_KINDS, actor__isnull=False, detail__siret=structure.siret
-        )
+        AuditEvent.objects.alias(siret=KT("detail__siret"))  # as indexed
+        .filter(kind__in=HISTORY_KINDS, actor__isnull=False, siret=structure.siret)
         .select_related("actor")
         .order_by("-created_at", "-pk")
     )

@@ -106,6 +106,8 @@ class Membership(models.Model):
         ACTIVE = "active", _("Active")
         REFUSED = "refused", _("Join request refused")
         DEACTIVATED = "deactivated", _("Deactivated")
+        # A person who already has an account, invited by a manager: joins once they accept.
+        INVITED = "invited", _("Invitation waiting for an answer")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"

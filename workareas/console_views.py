@@ -298,3 +298,23 @@ def history(request, pk):
     events = members.history(structure=structure, by=request.user)
     page = Paginator(events, members.PAGE_SIZE).get_page(_page_number(request))
     return render(request, "workareas/console/history.html", {"structure": structure, "page": page})
+
+
+@login_required
+@require_POST
+def invitation_answer(request, member_id):
+    """The invited person, logged in, accepts or declines an invitation to a structure."""
+    accept = request.POST.get("answer") == "accept"
+    membership = members.invitation_answer(
+        user=request.user, membership_id=member_id, accept=accept
+    )
+    if membership is None:
+        messages.info(request, _("This invitation has already been answered."))
+    elif accept:
+        messages.success(
+            request,
+            _("You now belong to %(name)s.") % {"name": membership.structure.name},
+        )
+    else:
+        messages.success(request, _("The invitation has been declined."))
+    return redirect("workareas:dashboard")

@@ -228,17 +228,13 @@ def member_invite(
     if user is not None:
         existing = Membership.objects.filter(user=user, structure=structure).first()
         if existing is not None:
-            if existing.invited_by_id and existing.status == Membership.Status.AWAITING_ACTIVATION:
+            if existing.invited_by_id and existing.status in (
+                Membership.Status.AWAITING_ACTIVATION,
+                Membership.Status.INVITED,
+            ):
                 return existing
             raise InvitationRefused(
                 _("This person already belongs to the structure or asks to join it.")
-            )
-        if user.is_active or user.activated_at:
-            raise InvitationRefused(
-                _(
-                    "This address already has an active Chorus Pro account: ask the person "
-                    "to request to join the structure from their dashboard."
-                )
             )
     else:
         user = User.objects.create_user(
@@ -248,11 +244,13 @@ def member_invite(
             contact_email=email,
             preferred_language=language if language in ("en", "fr") else "en",
         )
+    # Someone with an account already joins only once they accept, logged in (both steps).
+    has_account = user.is_active or user.activated_at is not None
     membership = Membership.objects.create(
         user=user,
         structure=structure,
         role=Membership.Role.USER,
-        status=Membership.Status.AWAITING_ACTIVATION,
+        status=Membership.Status.INVITED if has_account else Membership.Status.AWAITING_ACTIVATION,
         invited_by=by,
     )
     always_on = [a for a in catalogue() if a.always_on]
@@ -267,8 +265,28 @@ def member_invite(
         siret=structure.siret,
         areas=member_modes(membership),
     )
-    invitation_mail(user=user, inviter=by, structure_name=structure.name)
+    if has_account:
+        _invitation_to_accept_mail(membership, inviter=by)
+    else:
+        invitation_mail(user=user, inviter=by, structure_name=structure.name)
     return membership
+
+
+def _invitation_to_accept_mail(membership: Membership, *, inviter) -> None:
+    user = membership.user
+    email_queue(
+        kind="invitation_to_accept",
+        to=user.email,
+        template="workareas/email/invitation_to_accept",
+        context={
+            "user": user,
+            "inviter": inviter.get_full_name(),
+            "structure_name": membership.structure.name,
+            "url": absolute_url("/dashboard/"),
+        },
+        language=user.preferred_language,
+        user=user,
+    )
 
 
 def _cell(value) -> str:

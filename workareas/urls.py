@@ -26,4 +26,9 @@ urlpatterns = [
     ),
     path("structures/<int:pk>/join-requests/", console_views.join_requests, name="join_requests"),
     path("structures/<int:pk>/history/", console_views.history, name="history"),
+    path(
+        "structures/invitations/<int:member_id>/",
+        console_views.invitation_answer,
+        name="invitation_answer",
+    ),
 ]

@@ -65,7 +65,7 @@ def test_rights_per_area_set_audited_and_mailed_in_the_members_language(boss, co
     }
     [message] = deliver(kind="rights_changed")
     assert "Factures émises : Consultation" in message.body
-    assert message.subject.startswith("Vos domaines de travail")
+    assert message.subject.startswith("Vos espaces dans")
     again = rights.member_rights_set(
         structure=boss.structure,
         by=boss.user,
@@ -305,6 +305,57 @@ def test_invite_creates_the_account_and_activation_joins_without_request(client,
         "sent-requests": "modification",
     }
     assert AuditEvent.objects.filter(kind="member_invited", actor=boss.user).count() == 1
+
+
+def test_an_existing_account_joins_only_once_it_accepts(client, boss):
+    """A person with an active account is mailed, joins when they accept from their
+    dashboard, and answering twice changes nothing; nobody else can answer for them."""
+    person = UserFactory(active=True, email="deja@example.org")
+    membership = rights.member_invite(
+        structure=boss.structure,
+        by=boss.user,
+        email="Deja@example.org",
+        first_name="X",
+        last_name="Y",
+        modes={"commitments": "consultation"},
+        language="en",
+    )
+    assert (membership.user, membership.status) == (person, "invited")
+    assert OutgoingEmail.objects.filter(kind="invitation_to_accept", user=person).count() == 1
+    assert not OutgoingEmail.objects.filter(kind="invitation").exists()
+    client.force_login(boss.user)
+    url = f"/structures/invitations/{membership.pk}/"
+    client.post(url, {"answer": "accept"})
+    membership.refresh_from_db()
+    assert membership.status == "invited"
+    client.force_login(person)
+    assert "Accept the invitation" in client.get("/dashboard/").content.decode()
+    client.post(url, {"answer": "accept"})
+    response = client.post(url, {"answer": "accept"}, follow=True)
+    assert "already been answered" in response.content.decode()
+    membership.refresh_from_db()
+    assert membership.status == "active"
+    assert client.get("/dashboard/areas/commitments/").status_code == 200
+    assert AuditEvent.objects.filter(kind="invitation_accepted", user=person).count() == 1
+
+
+def test_an_invitation_declined_is_gone(client, boss):
+    """Declining deletes the invitation and records it in the structure's history."""
+    person = UserFactory(active=True)
+    membership = rights.member_invite(
+        structure=boss.structure,
+        by=boss.user,
+        email=person.email,
+        first_name="X",
+        last_name="Y",
+        modes={},
+        language="en",
+    )
+    client.force_login(person)
+    client.post(f"/structures/invitations/{membership.pk}/", {"answer": "decline"})
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+    client.force_login(boss.user)
+    assert "Invitation declined" in client.get(_url(boss, "history/")).content.decode()
 
 
 def test_invite_refuses_an_existing_member_and_a_plain_user(client, boss, colleague):
