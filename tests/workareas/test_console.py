@@ -426,3 +426,17 @@ def test_resend_and_detach_from_the_member_page(client, boss):
         )
         assert response.status_code == 200
     assert not Membership.objects.filter(pk=invited.pk).exists()
+
+
+def test_invitations_are_throttled_per_manager(client, boss):
+    """A manager cannot make the portal mail strangers without end: the 31st invitation in an
+    hour is refused and sends nothing."""
+    client.force_login(boss.user)
+    for i in range(31):
+        response = client.post(
+            _url(boss, "members/invite/"),
+            {"email": f"p{i}@example.org", "first_name": "P", "last_name": f"N{i}"},
+        )
+    assert response.status_code == 429
+    assert OutgoingEmail.objects.filter(kind="invitation").count() == 30
+    assert not User.objects.filter(email="p30@example.org").exists()
