@@ -108,7 +108,12 @@ def member_detail(request, pk, member_id):
         else:
             messages.info(request, _("Nothing changed."))
         return redirect("workareas:member", pk=structure.pk, member_id=member.pk)
-    others = members.members_of(structure).exclude(pk=member.pk).select_related("user")
+    # The members to copy to, found by name or e-mail: a page of them, however large the
+    # structure.
+    find = request.GET.get("find", "")[:100]
+    others = members.members_search(structure=structure, by=request.user, query=find).exclude(
+        pk=member.pk
+    )
     return render(
         request,
         "workareas/console/member.html",
@@ -116,7 +121,9 @@ def member_detail(request, pk, member_id):
             "structure": structure,
             "member": member,
             "form": form,
-            "copy_form": CopyForm(members=others.order_by("user__last_name", "pk")[:200]),
+            "copy_form": CopyForm(members=others[: members.PAGE_SIZE]),
+            "find": find,
+            "more_to_find": others.count() > members.PAGE_SIZE,
             "is_self": member.user_id == request.user.pk,
         },
     )

@@ -440,3 +440,11 @@ def test_invitations_are_throttled_per_manager(client, boss):
     assert response.status_code == 429
     assert OutgoingEmail.objects.filter(kind="invitation").count() == 30
     assert not User.objects.filter(email="p30@example.org").exists()
+
+
+def test_copy_targets_are_found_by_search(client, boss, colleague):
+    """The member page lists the members to copy to by name or e-mail, the member excluded."""
+    other = MembershipFactory(structure=boss.structure, user__last_name="Zola")
+    client.force_login(boss.user)
+    page = client.get(_url(boss, f"members/{colleague.pk}/") + "?find=zola").content.decode()
+    assert f'value="{other.pk}"' in page and f'value="{boss.pk}"' not in page
