@@ -448,3 +448,35 @@ def test_copy_targets_are_found_by_search(client, boss, colleague):
     client.force_login(boss.user)
     page = client.get(_url(boss, f"members/{colleague.pk}/") + "?find=zola").content.decode()
     assert f'value="{other.pk}"' in page and f'value="{boss.pk}"' not in page
+
+
+def test_console_pages_in_french(client, boss, colleague):
+    """The console speaks French to a French-speaking manager."""
+    client.force_login(boss.user)
+    client.cookies["django_language"] = "fr"
+    page = client.get(_url(boss, "members/")).content.decode()
+    assert "Membres de" in page and "Exporter les membres (CSV)" in page
+    page = client.get(_url(boss, f"members/{colleague.pk}/")).content.decode()
+    assert "Droits par espace" in page and "Consultation" in page
+
+
+def test_history_is_paginated_newest_first(client, boss, colleague):
+    """Fifty events a page, the newest on the first."""
+    for _ in range(26):
+        for action in ("deactivate", "reactivate"):
+            client.force_login(boss.user)
+            client.post(_url(boss, f"members/{colleague.pk}/action/"), {"action": action})
+    first = client.get(_url(boss, "history/")).content.decode()
+    assert "Page 1 of 2" in first and first.count("<tr>") == 51
+    assert first.index("Member reactivated") < first.index("Member deactivated")
+
+
+def test_bulk_decisions_refused_to_a_plain_member(boss, colleague):
+    """The service refuses a person who does not manage the structure."""
+    asking = MembershipFactory(structure=boss.structure, requested=True)
+    with pytest.raises(NotAllowed):
+        rights.join_requests_decide(
+            structure=boss.structure, by=colleague.user, membership_ids=[asking.pk], approve=True
+        )
+    asking.refresh_from_db()
+    assert asking.status == "requested"
