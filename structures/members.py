@@ -24,6 +24,7 @@ from accounts.services.links import (
 from audit import services as audit
 from audit.models import AuditEvent
 from outbox.models import OutgoingEmail
+from outbox.services import absolute_url, email_queue
 from structures.models import Membership, Structure
 from structures.services import NotAllowed, is_manager
 
@@ -197,21 +198,50 @@ def member_reactivate(*, structure: Structure, by, membership_id: int) -> bool:
     )
 
 
+INVITATION_TO_ACCEPT_KIND = "invitation_to_accept"
+
+
+def invitation_to_accept_mail(membership: Membership, *, inviter) -> None:
+    """Tell a person who already has an account that a manager invites them: they log in
+    (both steps) and accept on their dashboard."""
+    user = membership.user
+    email_queue(
+        kind=INVITATION_TO_ACCEPT_KIND,
+        to=user.email,
+        template="structures/email/invitation_to_accept",
+        context={
+            "user": user,
+            "inviter": inviter.get_full_name(),
+            "structure_name": membership.structure.name,
+            "url": absolute_url("/dashboard/"),
+        },
+        language=user.preferred_language,
+        user=user,
+    )
+
+
 @transaction.atomic
 def member_activation_resend(*, structure: Structure, by, membership_id: int) -> bool:
-    """A new activation link for a member who has not activated their account. False when
-    one was queued a moment ago (a double submit). NotAllowed for an activated account."""
+    """A new activation link for a member who has not activated their account, or the
+    invitation again to someone invited with their existing account. False when one was
+    queued a moment ago (a double submit). NotAllowed for anyone else."""
     _require_manager(by, structure)
     membership = _lock_member(structure, membership_id)
     user = membership.user
-    if user.is_active or user.activated_at:
+    invited_with_account = membership.status == Membership.Status.INVITED
+    if (user.is_active or user.activated_at) and not invited_with_account:
         raise NotAllowed
-    kinds = [MAIL_KINDS["activation"][0], INVITATION_KIND]
+    kinds = [MAIL_KINDS["activation"][0], INVITATION_KIND, INVITATION_TO_ACCEPT_KIND]
     if OutgoingEmail.objects.filter(
         user=user, kind__in=kinds, created_at__gt=timezone.now() - RESEND_DEBOUNCE
     ).exists():
         return False
-    if membership.invited_by_id:
+    if invited_with_account:
+        invitation_to_accept_mail(membership, inviter=by)
+        audit.record(
+            AuditEvent.Kind.MEMBER_INVITED, user=user, actor=by, siret=structure.siret, again=True
+        )
+    elif membership.invited_by_id:
         invitation_mail(user=user, inviter=by, structure_name=structure.name)
         audit.record(
             AuditEvent.Kind.ACTIVATION_LINK_SENT, user=user, actor=by, siret=structure.siret

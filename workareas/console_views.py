@@ -169,7 +169,7 @@ ACTIONS = {
     ),
     "resend": (
         members.member_activation_resend,
-        gettext_lazy("A new activation e-mail goes to %(name)s."),
+        gettext_lazy("A new e-mail goes to %(name)s."),
     ),
 }
 

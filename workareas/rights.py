@@ -266,27 +266,10 @@ def member_invite(
         areas=member_modes(membership),
     )
     if has_account:
-        _invitation_to_accept_mail(membership, inviter=by)
+        members.invitation_to_accept_mail(membership, inviter=by)
     else:
         invitation_mail(user=user, inviter=by, structure_name=structure.name)
     return membership
-
-
-def _invitation_to_accept_mail(membership: Membership, *, inviter) -> None:
-    user = membership.user
-    email_queue(
-        kind="invitation_to_accept",
-        to=user.email,
-        template="workareas/email/invitation_to_accept",
-        context={
-            "user": user,
-            "inviter": inviter.get_full_name(),
-            "structure_name": membership.structure.name,
-            "url": absolute_url("/dashboard/"),
-        },
-        language=user.preferred_language,
-        user=user,
-    )
 
 
 def _cell(value) -> str:

@@ -4,15 +4,18 @@ read-only areas in a member's dashboard."""
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.models import User
 from audit.models import AuditEvent
 from outbox.models import OutgoingEmail
+from structures import members
 from structures.models import Membership
 from structures.services import NotAllowed
 from tests.factories import MembershipFactory, UserFactory
@@ -480,3 +483,24 @@ def test_bulk_decisions_refused_to_a_plain_member(boss, colleague):
         )
     asking.refresh_from_db()
     assert asking.status == "requested"
+
+
+def test_an_invitation_to_an_existing_account_can_be_sent_again(boss):
+    """Not twice in a minute (a double submit), then once more on request."""
+    person = UserFactory(active=True)
+    membership = rights.member_invite(
+        structure=boss.structure,
+        by=boss.user,
+        email=person.email,
+        first_name="X",
+        last_name="Y",
+        modes={},
+        language="en",
+    )
+    args = {"structure": boss.structure, "by": boss.user, "membership_id": membership.pk}
+    assert members.member_activation_resend(**args) is False
+    OutgoingEmail.objects.filter(user=person).update(
+        created_at=timezone.now() - timedelta(minutes=2)
+    )
+    assert members.member_activation_resend(**args) is True
+    assert OutgoingEmail.objects.filter(user=person, kind="invitation_to_accept").count() == 2
