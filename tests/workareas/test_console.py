@@ -43,6 +43,18 @@ def _modes(membership):
     return dict(membership.area_assignments.values_list("area__code", "mode"))
 
 
+def _invite(boss, email, modes=None):
+    return rights.member_invite(
+        structure=boss.structure,
+        by=boss.user,
+        email=email,
+        first_name="X",
+        last_name="Y",
+        modes=modes or {},
+        language="en",
+    )
+
+
 def _url(boss, tail=""):
     return f"/structures/{boss.structure_id}/{tail}"
 
@@ -314,15 +326,7 @@ def test_an_existing_account_joins_only_once_it_accepts(client, boss):
     """A person with an active account is mailed, joins when they accept from their
     dashboard, and answering twice changes nothing; nobody else can answer for them."""
     person = UserFactory(active=True, email="deja@example.org")
-    membership = rights.member_invite(
-        structure=boss.structure,
-        by=boss.user,
-        email="Deja@example.org",
-        first_name="X",
-        last_name="Y",
-        modes={"commitments": "consultation"},
-        language="en",
-    )
+    membership = _invite(boss, "Deja@example.org", {"commitments": "consultation"})
     assert (membership.user, membership.status) == (person, "invited")
     assert OutgoingEmail.objects.filter(kind="invitation_to_accept", user=person).count() == 1
     assert not OutgoingEmail.objects.filter(kind="invitation").exists()
@@ -345,15 +349,7 @@ def test_an_existing_account_joins_only_once_it_accepts(client, boss):
 def test_an_invitation_declined_is_gone(client, boss):
     """Declining deletes the invitation and records it in the structure's history."""
     person = UserFactory(active=True)
-    membership = rights.member_invite(
-        structure=boss.structure,
-        by=boss.user,
-        email=person.email,
-        first_name="X",
-        last_name="Y",
-        modes={},
-        language="en",
-    )
+    membership = _invite(boss, person.email)
     client.force_login(person)
     client.post(f"/structures/invitations/{membership.pk}/", {"answer": "decline"})
     assert not Membership.objects.filter(pk=membership.pk).exists()
@@ -488,15 +484,7 @@ def test_bulk_decisions_refused_to_a_plain_member(boss, colleague):
 def test_an_invitation_to_an_existing_account_can_be_sent_again(boss):
     """Not twice in a minute (a double submit), then once more on request."""
     person = UserFactory(active=True)
-    membership = rights.member_invite(
-        structure=boss.structure,
-        by=boss.user,
-        email=person.email,
-        first_name="X",
-        last_name="Y",
-        modes={},
-        language="en",
-    )
+    membership = _invite(boss, person.email)
     args = {"structure": boss.structure, "by": boss.user, "membership_id": membership.pk}
     assert members.member_activation_resend(**args) is False
     OutgoingEmail.objects.filter(user=person).update(
