@@ -492,3 +492,12 @@ def test_an_invitation_to_an_existing_account_can_be_sent_again(boss):
     )
     assert members.member_activation_resend(**args) is True
     assert OutgoingEmail.objects.filter(user=person, kind="invitation_to_accept").count() == 2
+
+
+def test_bulk_form_without_a_ticked_request_says_so(client, boss):
+    """Nothing ticked: the error is shown and links to the list of requests."""
+    MembershipFactory(structure=boss.structure, requested=True)
+    client.force_login(boss.user)
+    page = client.post(_url(boss, "join-requests/"), {"action": "approve"}).content.decode()
+    assert "Tick at least one request." in page
+    assert 'href="#id_requests"' in page and 'id="id_requests"' in page
