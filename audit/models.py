@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +33,14 @@ class AuditEvent(models.Model):
         JOIN_REQUEST = "join_request", _("Join request")
         JOIN_APPROVED = "join_approved", _("Join request approved")
         JOIN_REFUSED = "join_refused", _("Join request refused")
+        MEMBER_INVITED = "member_invited", _("Member invited")
+        INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
+        INVITATION_DECLINED = "invitation_declined", _("Invitation declined")
+        MEMBER_DETACHED = "member_detached", _("Member detached")
+        MEMBER_DEACTIVATED = "member_deactivated", _("Member deactivated")
+        MEMBER_REACTIVATED = "member_reactivated", _("Member reactivated")
+        MEMBER_RIGHTS_CHANGE = "member_rights_change", _("Member's rights changed")
+        MEMBERS_EXPORTED = "members_exported", _("Members exported")
         ADMIN_ACTION = "admin_action", _("Admin action")
         PURGE = "purge", _("Abandoned registration purged")
         MFA_CODE_SENT = "mfa_code_sent", _("Second factor: e-mail code sent")
@@ -73,6 +83,10 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit log")
         ordering = ["-created_at"]
+        indexes = [
+            # A structure's history (the manager's console) reads its events by SIRET.
+            models.Index(KT("detail__siret"), F("created_at").desc(), name="audit_siret_created"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.email}"

@@ -125,6 +125,9 @@ class Membership(models.Model):
         REQUESTED = "requested", _("Join request pending")
         ACTIVE = "active", _("Active")
         REFUSED = "refused", _("Join request refused")
+        DEACTIVATED = "deactivated", _("Deactivated")
+        # A person who already has an account, invited by a manager: joins once they accept.
+        INVITED = "invited", _("Invitation waiting for an answer")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -146,6 +149,15 @@ class Membership(models.Model):
         verbose_name=_("decided by"),
     )
     decision_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    # Set when a manager invited the person: they join on activation, without a request.
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
 
     objects = MembershipQuerySet.as_manager()
 

@@ -223,7 +223,8 @@ def memberships_activate(*, user, now=None) -> None:
     for membership in Membership.objects.select_related("structure").filter(
         user=user, status=Membership.Status.AWAITING_ACTIVATION
     ):
-        if membership.role == Membership.Role.PRIMARY_MANAGER:
+        if membership.role == Membership.Role.PRIMARY_MANAGER or membership.invited_by_id:
+            # The structure's creator, or a person a manager invited: no request to decide.
             membership.status = Membership.Status.ACTIVE
             membership.decided_at = now
             membership.save(update_fields=["status", "decided_at"])

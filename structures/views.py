@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from structures import services
 from structures.forms import RefuseForm, StructureForm, TransferForm
-from structures.models import Membership
+from structures.models import Membership, Structure
 
 
 def _membership_or_403(user, structure_id) -> Membership:
@@ -106,7 +106,12 @@ def requests(request):
     return render(
         request,
         "structures/requests.html",
-        {"pending": pending, "is_manager": managed.exists(), "refuse_form": RefuseForm()},
+        {
+            "pending": pending,
+            "is_manager": managed.exists(),
+            "refuse_form": RefuseForm(),
+            "managed_structures": Structure.objects.filter(pk__in=managed).order_by("name"),
+        },
     )
 
 

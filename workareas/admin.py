@@ -34,8 +34,8 @@ class WorkAreaAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 @admin.register(AreaAssignment)
 class AreaAssignmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ("user_email", "structure", "area", "created_at")
-    list_filter = ("area",)
+    list_display = ("user_email", "structure", "area", "mode", "created_at")
+    list_filter = ("area", "mode")
     search_fields = (
         "membership__user__email",
         "membership__structure__siret",

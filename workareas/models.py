@@ -57,10 +57,17 @@ class WorkArea(models.Model):
 
 
 class AreaAssignment(models.Model):
+    class Mode(models.TextChoices):
+        CONSULTATION = "consultation", _("Consultation")
+        MODIFICATION = "modification", _("Modification")
+
     membership = models.ForeignKey(
         "structures.Membership", on_delete=models.CASCADE, related_name="area_assignments"
     )
     area = models.ForeignKey(WorkArea, on_delete=models.CASCADE, related_name="assignments")
+    mode = models.CharField(
+        _("mode"), max_length=20, choices=Mode.choices, default=Mode.MODIFICATION
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

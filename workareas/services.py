@@ -36,15 +36,21 @@ def member_area_codes(membership: Membership) -> set[str]:
 
 
 def area_rows(membership: Membership) -> list[AreaRow]:
-    """The switches of My account: a plain user cannot open what the structure has not."""
+    """The switches of My account: a plain user cannot open what the structure has not, nor
+    switch an area a manager gave in Consultation (switching it off and on again would make it
+    Modification)."""
     areas = catalogue()
-    current = member_area_codes(membership)
+    modes = dict(membership.area_assignments.values_list("area__code", "mode"))
+    current = set(modes)
     opened = None if membership.is_manager else structure_area_codes(membership.structure)
     rows = []
     for area in areas:
         row = AreaRow(area=area, checked=area.always_on or area.code in current)
         if area.always_on:
             row.locked = True
+        elif opened is not None and modes.get(area.code) == AreaAssignment.Mode.CONSULTATION:
+            row.locked = True
+            row.note = str(_("Consultation: set by your structure's managers."))
         elif opened is not None and area.code not in opened and area.code not in current:
             row.disabled = True
             row.note = str(
@@ -62,9 +68,10 @@ def allowed_codes(membership: Membership) -> set[str]:
 def member_areas_set(*, membership: Membership, codes: list[str], by) -> set[str]:
     """Replace the member's areas with `codes`, keeping the always-on ones and refusing those
     the member may not open."""
-    allowed = allowed_codes(membership)
+    rows = area_rows(membership)
+    allowed = {row.area.code for row in rows if not row.disabled and not row.locked}
     wanted = {code for code in codes if code in allowed}
-    wanted |= {area.code for area in catalogue() if area.always_on}
+    wanted |= {row.area.code for row in rows if row.locked and row.checked}
     current = member_area_codes(membership)
     removed = current - wanted
     added = wanted - current
@@ -87,6 +94,18 @@ def member_areas_set(*, membership: Membership, codes: list[str], by) -> set[str
             removed=sorted(removed),
         )
     return wanted
+
+
+def area_modes(user) -> dict[str, str]:
+    """The mode of each area the person has in their active structures: Modification when
+    any of them gives it so."""
+    modes: dict[str, str] = {}
+    for code, mode in AreaAssignment.objects.filter(
+        membership__user=user, membership__status=Membership.Status.ACTIVE
+    ).values_list("area__code", "mode"):
+        if modes.get(code) != AreaAssignment.Mode.MODIFICATION:
+            modes[code] = mode
+    return modes
 
 
 def member_areas_grant(*, membership: Membership, codes: list[str]) -> None:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from structures.models import Membership
 from workareas import services
 from workareas.forms import AreasForm
-from workareas.models import WorkArea, catalogue
+from workareas.models import AreaAssignment, WorkArea, catalogue
 
 SENT_REQUESTS = "sent-requests"
 
@@ -38,9 +38,13 @@ def _context(user):
         if managed
         else 0
     )
+    areas = _open_areas(user)
+    modes = services.area_modes(user)
+    for area in areas:
+        area.read_only = modes.get(area.code) == AreaAssignment.Mode.CONSULTATION
     return {
         "memberships": memberships,
-        "areas": _open_areas(user),
+        "areas": areas,
         "managed": managed,
         "pending_for_me": pending_for_me,
         "has_active": any(m.status == Membership.Status.ACTIVE for m in memberships),

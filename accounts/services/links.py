@@ -183,7 +183,12 @@ def link_mail(
     )
 
 
+# A manager's invitation carries an activation link too: another text, the same link.
+INVITATION_KIND = "invitation"
+INVITATION_TEMPLATE = "accounts/email/invitation"
+
 PURPOSE_OF_KIND = {kind: purpose for purpose, (kind, _template) in MAIL_KINDS.items()}
+PURPOSE_OF_KIND[INVITATION_KIND] = OneTimeToken.Purpose.ACTIVATION
 
 
 def link_mail_sending(mail: OutgoingEmail) -> dict[str, str] | None:
@@ -202,13 +207,35 @@ def link_mail_not_sent(mail: OutgoingEmail) -> None:
     OneTimeToken.objects.filter(mail=mail).usable().update(revoked_at=timezone.now())
 
 
-def activation_link_send(*, user: User, new_user: bool = False) -> OutgoingEmail:
+def activation_link_send(
+    *, user: User, new_user: bool = False, actor: User | None = None, **detail
+) -> OutgoingEmail:
     """Send a new activation link to the login e-mail; it revokes the older ones when it
-    leaves (a user created in this transaction is audited by its registration)."""
+    leaves (a user created in this transaction is audited by its registration). `actor` and
+    `detail` say who asked for it, when it was not the person."""
     mail = link_mail(user=user, purpose=OneTimeToken.Purpose.ACTIVATION)
     if not new_user:
-        audit.record(AuditEvent.Kind.ACTIVATION_LINK_SENT, user=user)
+        audit.record(AuditEvent.Kind.ACTIVATION_LINK_SENT, user=user, actor=actor, **detail)
     return mail
+
+
+def invitation_mail(*, user: User, inviter: User, structure_name: str) -> OutgoingEmail:
+    """Queue the invitation of a person a manager added to a structure: the activation link
+    (minted when the mail leaves, like every link) with who invited them and where."""
+    return email_queue(
+        kind=INVITATION_KIND,
+        to=user.email,
+        template=INVITATION_TEMPLATE,
+        context={
+            "user": user,
+            "inviter": inviter.get_full_name(),
+            "structure_name": structure_name,
+            "minutes": TTL[OneTimeToken.Purpose.ACTIVATION]() // 60,
+        },
+        language=user.preferred_language,
+        user=user,
+        slots=("link",),
+    )
 
 
 def activation_link_resend(*, email: str) -> bool:

@@ -133,7 +133,7 @@ def test_assignment_add_is_audited_about_the_member(admin_client, admin_user):
     membership = MembershipFactory(user__active=False, areas=[])
     response = admin_client.post(
         reverse("admin:workareas_areaassignment_add"),
-        {"membership": membership.pk, "area": area.pk},
+        {"membership": membership.pk, "area": area.pk, "mode": "modification"},
     )
     assert response.status_code == 302
     event = AuditEvent.objects.get(kind=AuditEvent.Kind.ADMIN_ACTION, actor=admin_user)
