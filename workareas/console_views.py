@@ -304,6 +304,8 @@ def history(request, pk):
     structure = _structure(request, pk)
     events = members.history(structure=structure, by=request.user)
     page = Paginator(events, members.PAGE_SIZE).get_page(_page_number(request))
+    for event in page.object_list:
+        event.details = rights.history_details(event)
     return render(request, "workareas/console/history.html", {"structure": structure, "page": page})
 
 

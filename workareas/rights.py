@@ -32,6 +32,7 @@ from workareas.services import structure_area_codes
 Mode = AreaAssignment.Mode
 NONE = ""
 MODES = (NONE, Mode.CONSULTATION, Mode.MODIFICATION)
+MODE_LABELS = Mode.choices
 
 
 class InvitationRefused(Exception):
@@ -270,6 +271,37 @@ def member_invite(
     else:
         invitation_mail(user=user, inviter=by, structure_name=structure.name)
     return membership
+
+
+def history_details(event: AuditEvent) -> str:
+    """What a history line changed, in words: the areas and modes before and after, the
+    areas given to an invitee, a refusal's reason, an export's size."""
+    areas = {area.code: area for area in catalogue()}
+    labels = dict(MODE_LABELS)
+    detail = event.detail or {}
+
+    def name(code):
+        return areas[code].name if code in areas else code
+
+    def mode(value):
+        return str(labels.get(value, _("none")))
+
+    if "changes" in detail:
+        return "; ".join(
+            f"{name(code)}: {mode(before)} → {mode(after)}"
+            for code, (before, after) in sorted(detail["changes"].items())
+        )
+    if "areas" in detail:
+        return "; ".join(
+            f"{name(code)}: {mode(value)}"
+            for code, value in sorted(detail["areas"].items())
+            if not (code in areas and areas[code].always_on)
+        )
+    if detail.get("reason"):
+        return str(detail["reason"])
+    if "count" in detail:
+        return str(_("%(count)s rows") % {"count": detail["count"]})
+    return ""
 
 
 def _cell(value) -> str:

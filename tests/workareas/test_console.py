@@ -501,3 +501,16 @@ def test_bulk_form_without_a_ticked_request_says_so(client, boss):
     page = client.post(_url(boss, "join-requests/"), {"action": "approve"}).content.decode()
     assert "Tick at least one request." in page
     assert 'href="#id_requests"' in page and 'id="id_requests"' in page
+
+
+def test_history_says_what_changed(client, boss, colleague):
+    """A rights change is shown with each area's mode before and after."""
+    rights.member_rights_set(
+        structure=boss.structure,
+        by=boss.user,
+        membership_id=colleague.pk,
+        modes={"issued-invoices": "consultation", "commitments": "modification"},
+    )
+    client.force_login(boss.user)
+    page = client.get(_url(boss, "history/")).content.decode()
+    assert "Commitments: none → Modification; Issued invoices: Modification → Consultation" in page
