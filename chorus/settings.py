@@ -182,6 +182,18 @@ SIRENE_API_KEY = env.str("SIRENE_API_KEY", default="")
 SIRENE_TIMEOUT = env.float("SIRENE_TIMEOUT", default=5.0)
 SIRENE_RATE_LIMIT = env.int("SIRENE_RATE_LIMIT", default=30)
 
+# VIES, the EU's VAT number check.
+VIES_BACKEND = env.str("VIES_BACKEND", default="stub")
+VIES_STUB_FILE = env.str(
+    "VIES_STUB_FILE",
+    default=str(BASE_DIR / "structures" / "vies" / "sample_vat_numbers.json"),
+)
+VIES_API_URL = env.str(
+    "VIES_API_URL", default="https://ec.europa.eu/taxation_customs/vies/rest-api"
+).rstrip("/")
+VIES_TIMEOUT = env.float("VIES_TIMEOUT", default=5.0)
+VIES_RATE_LIMIT = env.int("VIES_RATE_LIMIT", default=30)
+
 
 def _rates(name: str, default: str) -> list[str]:
     """A comma-separated list of django-ratelimit rates, such as "3/m,20/h"."""

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count, F, Q
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -75,18 +76,25 @@ class StructureAdmin(AuditedAdminMixin, admin.ModelAdmin):
     form = StructureAdminForm
     list_display = (
         "name",
-        "siret",
+        "identifier_type",
+        "identifier",
         "city",
         "verification",
         "non_diffusible",
         "active_members",
         "created_at",
     )
-    list_filter = (InseeVerifiedFilter, "verification", "non_diffusible", "created_at")
-    search_fields = ("siret", "siren", "name")
+    list_filter = (
+        "identifier_type",
+        InseeVerifiedFilter,
+        "verification",
+        "non_diffusible",
+        "created_at",
+    )
+    search_fields = ("identifier", "siret", "siren", "name")
     ordering = ("-created_at",)
     fieldsets = (
-        (None, {"fields": ("siret", "siren", "name")}),
+        (None, {"fields": ("identifier_type", "identifier", "siret", "siren", "name")}),
         (_("Address"), {"fields": (*Structure.ADDRESS_FIELDS, "non_diffusible")}),
         (
             _("INSEE"),
@@ -95,6 +103,7 @@ class StructureAdmin(AuditedAdminMixin, admin.ModelAdmin):
                     "verification",
                     "insee_checked_at",
                     "insee_last_error",
+                    "official_values_display",
                     "insee_snapshot_display",
                 )
             },
@@ -102,6 +111,9 @@ class StructureAdmin(AuditedAdminMixin, admin.ModelAdmin):
         (_("Dates"), {"fields": ("created_at", "updated_at")}),
     )
     readonly_fields = (
+        "identifier_type",
+        "identifier",
+        "official_values_display",
         "siren",
         "insee_checked_at",
         "insee_last_error",
@@ -132,6 +144,10 @@ class StructureAdmin(AuditedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("active members"), ordering="active_member_count")
     def active_members(self, structure):
         return structure.active_member_count
+
+    @admin.display(description=_("Register's values beside the current ones"))
+    def official_values_display(self, structure):
+        return render_to_string("structures/_official_values.html", {"structure": structure})
 
     @admin.display(description=_("INSEE response"))
     def insee_snapshot_display(self, structure):

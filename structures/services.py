@@ -6,6 +6,7 @@ from django.utils import timezone, translation
 from audit import services as audit
 from audit.models import AuditEvent
 from outbox.services import absolute_url, email_queue
+from structures.identifiers import WITHOUT_NUMBER, IdentifierType
 from structures.models import Membership, Structure
 
 
@@ -188,27 +189,41 @@ def primary_manager_transfer(*, structure: Structure, by, to_membership_id: int)
 
 def structure_register(
     *,
-    siret: str,
     values: dict,
     verification: str,
     insee_snapshot: dict | None,
     insee_checked: bool,
+    identifier_type: str = IdentifierType.SIRET,
+    identifier: str = "",
+    siret: str = "",
+    official_values: dict | None = None,
 ) -> tuple[Structure, bool]:
-    """The structure of `siret`, locked until the transaction ends; created from `values`
-    (Structure.EDITABLE_FIELDS) when the portal does not know it yet. Returns it and whether
-    it was created. A structure registered by someone else meanwhile is returned, not
-    duplicated."""
-    structure = Structure.objects.select_for_update().filter(siret=siret).first()
-    if structure is not None:
-        return structure, False
+    """The structure of this identifier, locked until the transaction ends; created from
+    `values` (Structure.EDITABLE_FIELDS) when the portal does not know it yet. Returns it and
+    whether it was created. A structure registered by someone else meanwhile is returned, not
+    duplicated; a type without a number always creates its own structure."""
+    kind = IdentifierType(identifier_type)
+    identifier = identifier or siret
+    if kind not in WITHOUT_NUMBER:
+        structure = (
+            Structure.objects.select_for_update()
+            .filter(identifier_type=kind, identifier=identifier)
+            .first()
+        )
+        if structure is not None:
+            return structure, False
     fields = {name: values.get(name, "") for name in Structure.EDITABLE_FIELDS}
     fields["non_diffusible"] = bool(fields["non_diffusible"])
+    is_siret = kind == IdentifierType.SIRET
     structure = Structure.objects.create(
-        siret=siret,
-        siren=siret[:9],
+        identifier_type=kind,
+        identifier=identifier or None,
+        siret=identifier if is_siret else None,
+        siren=identifier[:9] if is_siret else None,
         verification=verification,
         insee_snapshot=insee_snapshot or None,
         insee_checked_at=timezone.now() if insee_checked else None,
+        official_values=official_values or {},
         **fields,
     )
     return structure, True
