@@ -31,6 +31,11 @@ class AuditEvent(models.Model):
         JOIN_REQUEST = "join_request", _("Join request")
         JOIN_APPROVED = "join_approved", _("Join request approved")
         JOIN_REFUSED = "join_refused", _("Join request refused")
+        STRUCTURE_CLAIMED = "structure_claimed", _("Structure claimed by the first to activate")
+        PRIMARY_MANAGER_APPOINTED = (
+            "primary_manager_appointed",
+            _("Primary manager appointed by an admin"),
+        )
         ADMIN_ACTION = "admin_action", _("Admin action")
         PURGE = "purge", _("Abandoned registration purged")
         MFA_CODE_SENT = "mfa_code_sent", _("Second factor: e-mail code sent")

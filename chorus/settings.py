@@ -222,6 +222,8 @@ PASSWORD_RESET_LINK_TTL = 3600
 CONTACT_EMAIL_LINK_TTL = 24 * 3600
 # An activation never used is purged this long after its last link expired.
 REGISTRATION_PURGE_AFTER = 7 * 24 * 3600
+# Seconds a join request of a structure with no active manager waits before the support's queue.
+JOIN_REQUEST_SUPPORT_AFTER = 7 * 24 * 3600
 # Keeping no more than needed (CNIL): days each kind of data is kept, then purged every night.
 RETENTION_SENT_MAILS_DAYS = env.int("RETENTION_SENT_MAILS_DAYS", default=30)
 RETENTION_AUDIT_DAYS = env.int("RETENTION_AUDIT_DAYS", default=365)

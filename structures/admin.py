@@ -14,8 +14,9 @@ from audit.admin import AuditedAdminMixin
 from audit.services import record_admin_action
 from common.admin import pretty_json
 from structures.identifiers import SIREN_LENGTH, clean_siret
-from structures.models import JoinRequest, Membership, Structure
+from structures.models import JoinRequest, Membership, Structure, SupportRequest
 from structures.services import NotAllowed, join_request_approve, join_request_refuse
+from structures.support import primary_manager_appoint, support_queue
 from structures.verification import verify_structure
 
 UNAVAILABLE = "unavailable"
@@ -335,4 +336,62 @@ class JoinRequestAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 )
                 % {"count": skipped},
                 messages.WARNING,
+            )
+
+
+@admin.register(SupportRequest)
+class SupportRequestAdmin(JoinRequestAdmin):
+    """The support's queue: join requests of structures with no active manager, unanswered
+    for 7 days. The admin approves or refuses them, or appoints one requester primary
+    manager, who then answers the others."""
+
+    list_display = ("user", "structure", "requested_at", "structure_members")
+    list_filter = ("requested_at",)
+    actions = ("appoint", "approve", "refuse")
+
+    def get_queryset(self, request):
+        return SupportRequest.objects.filter(pk__in=support_queue().values("pk"))
+
+    @admin.display(description=_("members of the structure"))
+    def structure_members(self, membership):
+        return ", ".join(
+            f"{m.user.email} ({m.get_role_display()}, {m.get_status_display()})"
+            for m in membership.structure.memberships.select_related("user").exclude(
+                pk=membership.pk
+            )
+        )
+
+    @admin.action(description=_("Appoint as primary manager"), permissions=["change"])
+    def appoint(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        if len(ids) != 1:
+            self.message_user(
+                request, _("Choose exactly one request to appoint its author."), messages.ERROR
+            )
+            return
+        try:
+            with transaction.atomic():
+                membership = primary_manager_appoint(membership_id=ids[0], by=request.user)
+                record_admin_action(
+                    request,
+                    action="appoint_primary_manager",
+                    obj=membership,
+                    user=membership.user,
+                    siret=membership.structure.siret,
+                )
+        except (NotAllowed, Membership.DoesNotExist):
+            self.message_user(
+                request,
+                _(
+                    "Not appointed: the structure has an active manager again, or this "
+                    "person's account is not active."
+                ),
+                messages.WARNING,
+            )
+        else:
+            self.message_user(
+                request,
+                _("%(email)s is now primary manager of %(structure)s; both were told by mail.")
+                % {"email": membership.user.email, "structure": membership.structure.name},
+                messages.SUCCESS,
             )

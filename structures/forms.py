@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.passwords_current import current_password_check
 from common.forms import CountryField, PlainTextField
+from structures.identifiers import clean_siret
 from structures.models import Structure
 
 _FR_POSTAL_CODE = re.compile(r"^[0-9]{5}$")
@@ -109,6 +110,20 @@ class StructureForm(forms.Form):
         if not data.get("country"):
             data["country"] = "FR" if not data.get("non_diffusible") else ""
         return data
+
+
+class SiretForm(forms.Form):
+    """The SIRET of a structure that was being registered, once INSEE has given it."""
+
+    siret = PlainTextField(
+        label=_("SIRET"),
+        max_length=40,
+        help_text=_("14 digits, as on your Kbis extract or INSEE notice."),
+        error_messages={"required": _("Enter your company's SIRET (14 digits).")},
+    )
+
+    def clean_siret(self):
+        return clean_siret(self.cleaned_data["siret"])
 
 
 class TransferForm(forms.Form):

@@ -33,6 +33,14 @@ def _identifier_constraints() -> list[models.CheckConstraint]:
     return checks
 
 
+class StructureQuerySet(models.QuerySet):
+    def established(self):
+        """The structures someone activated an account in (see Structure.is_established)."""
+        return self.filter(
+            pk__in=Membership.objects.filter(status=Membership.Status.ACTIVE).values("structure_id")
+        )
+
+
 class Structure(models.Model):
     # What the primary manager may change (never the identifier); the step-2 form, the
     # structure page, the structure service and the admin all use this list.
@@ -92,6 +100,8 @@ class Structure(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    objects = StructureQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("structure")
         verbose_name_plural = _("structures")
@@ -118,6 +128,12 @@ class Structure(models.Model):
             self.siret = self.identifier
             self.siren = (self.identifier or "")[:9] or None
         super().save(*args, **kwargs)
+
+    @property
+    def is_established(self) -> bool:
+        """Whether someone activated an account in it: only then does a newcomer join it.
+        Before, it is a registration in waiting that blocks nobody."""
+        return self.memberships.filter(status=Membership.Status.ACTIVE).exists()
 
     @property
     def identifier_label(self) -> str:
@@ -214,6 +230,9 @@ class Membership(models.Model):
         verbose_name=_("decided by"),
     )
     decision_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    # Registered the structure while nobody had activated an account in it: whoever of the
+    # claimants activates first becomes primary manager, the others join requesters.
+    claimant = models.BooleanField(_("claims the structure"), default=False)
 
     objects = MembershipQuerySet.as_manager()
 
@@ -256,3 +275,13 @@ class JoinRequest(Membership):
         proxy = True
         verbose_name = _("join request")
         verbose_name_plural = _("join requests")
+
+
+class SupportRequest(Membership):
+    """Join requests of structures with no active manager, unanswered for 7 days: the
+    support's queue in the admin (structures.support)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("join request for the support")
+        verbose_name_plural = _("support queue: join requests of orphan structures")

@@ -1,13 +1,16 @@
 """Operations on structures and their members: join requests, edits, the primary manager role."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from audit import services as audit
 from audit.models import AuditEvent
 from outbox.services import absolute_url, email_queue
+from structures import sirene
 from structures.identifiers import WITHOUT_NUMBER, IdentifierType
 from structures.models import Membership, Structure
+from structures.official import official_from_establishment
 
 
 class NotAllowed(Exception):
@@ -230,15 +233,121 @@ def structure_register(
 
 
 def memberships_activate(*, user, now=None) -> None:
-    """The person's account is now active: the membership of the structure they created
-    starts, and their requests to join existing structures go to the managers."""
+    """The person's account is now active: the membership of the structure they created (or
+    claimed) starts, and their requests to join existing structures go to the managers.
+
+    Nobody can squat a structure: until someone activates an account in it, every person
+    who registered it is a claimant, and the first to activate becomes its primary manager
+    (a registrant who had the role and never activated loses it); the others, when they
+    activate, become join requesters of that manager."""
     now = now or timezone.now()
     for membership in Membership.objects.select_related("structure").filter(
         user=user, status=Membership.Status.AWAITING_ACTIVATION
     ):
-        if membership.role == Membership.Role.PRIMARY_MANAGER:
+        claims = membership.claimant or membership.role == Membership.Role.PRIMARY_MANAGER
+        if claims and _structure_claim(membership):
             membership.status = Membership.Status.ACTIVE
+            membership.role = Membership.Role.PRIMARY_MANAGER
+            membership.claimant = False
             membership.decided_at = now
-            membership.save(update_fields=["status", "decided_at"])
+            membership.save(update_fields=["status", "role", "claimant", "decided_at"])
         else:
+            membership.claimant = False
             join_request_submit(membership=membership)
+
+
+def _structure_claim(membership: Membership) -> bool:
+    """Whether this claimant wins the structure: nobody active in it yet. The structure's row
+    is locked so two activations at once cannot both win; the previous holder of the role,
+    who never activated, becomes a claimant like the others."""
+    Structure.objects.select_for_update().filter(pk=membership.structure_id).first()
+    others = Membership.objects.filter(structure_id=membership.structure_id).exclude(
+        pk=membership.pk
+    )
+    if others.filter(status=Membership.Status.ACTIVE).exists():
+        return False
+    demoted = others.filter(role=Membership.Role.PRIMARY_MANAGER).update(
+        role=Membership.Role.USER, claimant=True
+    )
+    if demoted or membership.claimant:
+        audit.record(
+            AuditEvent.Kind.STRUCTURE_CLAIMED,
+            user=membership.user,
+            siret=membership.structure.siret,
+            identifier=membership.structure.identifier,
+            previous_registrants=demoted,
+        )
+    return True
+
+
+class SiretRefused(Exception):
+    """The SIRET cannot be given to this structure: the message says why."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def structure_siret_set(*, structure: Structure, by, siret: str) -> Structure:
+    """The primary manager of a structure being registered enters the SIRET INSEE gave it.
+
+    The SIRET goes through INSEE as at step 1: unknown or closed is refused; not public is
+    kept "not public"; INSEE unreachable leaves it "not verified" for the periodic check.
+    Raises NotAllowed (not the primary manager, or the structure has an identifier already)
+    or SiretRefused.
+    """
+    if not _is_primary_manager(by, structure):
+        raise NotAllowed
+    if structure.identifier_type != IdentifierType.BEING_REGISTERED:
+        raise NotAllowed
+    if Structure.objects.filter(siret=siret).exists():
+        raise SiretRefused(
+            _(
+                "This SIRET is already registered on Chorus Pro. Ask the help desk to merge "
+                "the two structures."
+            )
+        )
+    snapshot, official = None, {}
+    try:
+        establishment = sirene.lookup_establishment(siret)
+    except sirene.EstablishmentNotFound:
+        raise SiretRefused(
+            _("This SIRET is not in the INSEE register. Check the 14 digits on your Kbis extract.")
+        ) from None
+    except sirene.EstablishmentNotPublic:
+        verification = Structure.Verification.NOT_PUBLIC
+    except sirene.SireneUnavailable:
+        verification = Structure.Verification.PENDING
+    else:
+        if not establishment.is_active:
+            raise SiretRefused(_("This establishment is closed in the INSEE register."))
+        verification = Structure.Verification.VERIFIED
+        snapshot, official = establishment.raw or None, official_from_establishment(establishment)
+    with transaction.atomic():
+        locked = Structure.objects.select_for_update().get(pk=structure.pk)
+        if locked.identifier_type != IdentifierType.BEING_REGISTERED:
+            raise NotAllowed
+        locked.identifier_type, locked.identifier = IdentifierType.SIRET, siret
+        locked.verification = verification
+        locked.insee_snapshot = snapshot
+        locked.official_values = official
+        locked.insee_checked_at = (
+            None if verification == Structure.Verification.PENDING else timezone.now()
+        )
+        try:
+            with transaction.atomic():
+                locked.save()
+        except IntegrityError:  # registered by someone else meanwhile
+            raise SiretRefused(_("This SIRET is already registered on Chorus Pro.")) from None
+        audit.record(
+            AuditEvent.Kind.STRUCTURE_CHANGE, user=by, actor=by, siret=siret, fields=["siret"]
+        )
+    return locked
+
+
+def _is_primary_manager(user, structure: Structure) -> bool:
+    return (
+        Membership.objects.active()
+        .filter(user=user, structure=structure, role=Membership.Role.PRIMARY_MANAGER)
+        .exists()
+    )

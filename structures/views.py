@@ -10,7 +10,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from structures import services
-from structures.forms import RefuseForm, StructureForm, TransferForm
+from structures.forms import RefuseForm, SiretForm, StructureForm, TransferForm
 from structures.models import Membership
 
 
@@ -46,10 +46,27 @@ def detail(request, pk):
     ]
     form = StructureForm(initial=StructureForm.initial_from(structure))
     transfer_form = TransferForm(user=request.user, members=transferable)
+    siret_form = SiretForm()
     if request.method == "POST":
         if not is_primary:
             raise PermissionDenied
-        if "transfer" in request.POST:
+        if "siret_later" in request.POST:
+            siret_form = SiretForm(request.POST)
+            if siret_form.is_valid():
+                try:
+                    services.structure_siret_set(
+                        structure=structure,
+                        by=request.user,
+                        siret=siret_form.cleaned_data["siret"],
+                    )
+                except services.SiretRefused as refused:
+                    siret_form.add_error("siret", refused.message)
+                except services.NotAllowed:
+                    raise PermissionDenied from None
+                else:
+                    messages.success(request, _("The structure now has its SIRET."))
+                    return redirect("structures:detail", pk=structure.pk)
+        elif "transfer" in request.POST:
             transfer_form = TransferForm(
                 request.POST, user=request.user, members=transferable, request=request
             )
@@ -89,6 +106,7 @@ def detail(request, pk):
             "members": members if membership.is_manager else [],
             "form": form,
             "transfer_form": transfer_form,
+            "siret_form": siret_form,
             "can_transfer": bool(transferable),
         },
     )

@@ -63,7 +63,11 @@ def registration_start(
     if kind in WITHOUT_NUMBER:
         draft.lookup = Lookup.NO_REGISTER
         return draft
-    existing = Structure.objects.filter(identifier_type=kind, identifier=identifier).first()
+    # A structure nobody has activated an account in yet is not joined: this person may
+    # claim it too, and the first to activate becomes its primary manager.
+    existing = (
+        Structure.objects.established().filter(identifier_type=kind, identifier=identifier).first()
+    )
     if existing is not None:
         draft.lookup, draft.structure_id = Lookup.EXISTING, existing.pk
         return draft
@@ -221,11 +225,13 @@ def _registration_create(*, draft: RegistrationDraft, language: str) -> Registra
             phone=details.phone,
             preferred_language=language if language in ("en", "fr") else "en",
         )
+        claimant = not created and not structure.is_established
         membership = Membership.objects.create(
             user=user,
             structure=structure,
             role=Membership.Role.PRIMARY_MANAGER if created else Membership.Role.USER,
             status=Membership.Status.AWAITING_ACTIVATION,
+            claimant=claimant,
         )
         member_areas_grant(membership=membership, codes=draft.areas or [])
         activation_link_send(user=user, new_user=True)
@@ -236,9 +242,10 @@ def _registration_create(*, draft: RegistrationDraft, language: str) -> Registra
             identifier_type=structure.identifier_type,
             identifier=structure.identifier,
             structure_created=created,
+            claimant=claimant,
             insee=str(draft.lookup),
         )
-    return RegistrationResult(email=email, created=True, join_request=not created)
+    return RegistrationResult(email=email, created=True, join_request=not created and not claimant)
 
 
 def _registration_forget(user: User, *, reason: str) -> bool:

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from structures.identifiers import (
     IdentifierType,
     clean_eu_vat,
@@ -15,8 +16,9 @@ from structures.identifiers import (
     vat_country,
 )
 from structures.models import Structure
+from tests import journey
 from tests.admin_support import listed
-from tests.factories import StructureFactory
+from tests.factories import MembershipFactory, StructureFactory
 
 
 def _code(callable_, value):
@@ -130,3 +132,45 @@ def test_admin_filters_structures_by_type_and_shows_official_values(admin_client
     page = admin_client.get(reverse("admin:structures_structure_change", args=[vat.pk]))
     text = page.content.decode()
     assert "NV BRUXELLES EXEMPLE" in text and "Typed name" in text
+
+
+@pytest.mark.django_db
+def test_being_registered_primary_manager_enters_the_siret_later(client):
+    """The structure page takes the SIRET: unknown to INSEE refused, found makes the
+    structure a verified SIRET structure with INSEE's values apart; audited."""
+    manager = MembershipFactory(
+        primary_manager=True,
+        structure__siret=None,
+        structure__identifier_type=IdentifierType.BEING_REGISTERED,
+        structure__identifier=None,
+    )
+    structure = manager.structure
+    client.force_login(manager.user)
+    url = f"/structures/{structure.pk}/"
+    assert "Enter the SIRET" in client.get(url).content.decode()
+    page = client.post(url, {"siret_later": "1", "siret": journey.UNKNOWN_SIRET})
+    assert "not in the INSEE register" in page.content.decode()
+    response = client.post(url, {"siret_later": "1", "siret": "526 018 155 90833"})
+    assert response.status_code == 302
+    structure.refresh_from_db()
+    assert (structure.identifier_type, structure.siret) == ("SIRET", "52601815590833")
+    assert structure.verification == Structure.Verification.VERIFIED
+    assert structure.official_values["city"] == "Toulouse"
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.STRUCTURE_CHANGE).exists()
+
+
+@pytest.mark.django_db
+def test_only_the_primary_manager_enters_the_siret(client):
+    """A plain member posting a SIRET is refused; the structure keeps waiting."""
+    member = MembershipFactory(
+        structure__siret=None,
+        structure__identifier_type=IdentifierType.BEING_REGISTERED,
+        structure__identifier=None,
+    )
+    client.force_login(member.user)
+    response = client.post(
+        f"/structures/{member.structure.pk}/", {"siret_later": "1", "siret": "52601815590833"}
+    )
+    assert response.status_code == 403
+    member.structure.refresh_from_db()
+    assert member.structure.identifier_type == IdentifierType.BEING_REGISTERED
