@@ -126,6 +126,20 @@ class SiretForm(forms.Form):
         return clean_siret(self.cleaned_data["siret"])
 
 
+class DomainForm(forms.Form):
+    """An address at the domain the primary manager declares; a link is mailed to it."""
+
+    domain_address = forms.EmailField(
+        label=_("An address at your company's domain"),
+        max_length=254,
+        help_text=_(
+            "For example accounting@your-company.fr. We mail a link to it; once opened, "
+            "colleagues with a login e-mail at this domain join without waiting."
+        ),
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
 class TransferForm(forms.Form):
     member = forms.TypedChoiceField(label=_("New primary manager"), coerce=int)
     password = forms.CharField(

@@ -285,3 +285,35 @@ class SupportRequest(Membership):
         proxy = True
         verbose_name = _("join request for the support")
         verbose_name_plural = _("support queue: join requests of orphan structures")
+
+
+class StructureDomain(models.Model):
+    """An e-mail domain of a structure, declared by its primary manager and proven by a link
+    mailed to an address at that domain: a newcomer whose login e-mail is at a proven domain
+    joins as a user without waiting (structures.domains)."""
+
+    structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(_("domain"), max_length=253)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("declared by"),
+    )
+    proven_at = models.DateTimeField(_("proven"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("e-mail domain")
+        verbose_name_plural = _("e-mail domains")
+        constraints = [
+            models.UniqueConstraint(fields=["structure", "domain"], name="structure_domain_unique"),
+            models.CheckConstraint(
+                condition=Q(domain__regex=r"\A[a-z0-9]([a-z0-9.\-]*[a-z0-9])?\.[a-z]{2,}\Z"),
+                name="structure_domain_lowercase_name",
+            ),
+        ]
+
+    def __str__(self):
+        return self.domain

@@ -8,7 +8,9 @@ from audit import services as audit
 from audit.models import AuditEvent
 from outbox.services import absolute_url, email_queue
 from structures import sirene
+from structures.domains import domain_join, joins_by_domain
 from structures.identifiers import WITHOUT_NUMBER, IdentifierType
+from structures.managers import is_primary_manager, managers_mail
 from structures.models import Membership, Structure
 from structures.official import official_from_establishment
 
@@ -18,22 +20,16 @@ class NotAllowed(Exception):
 
 
 def _mail_managers_of_request(membership: Membership) -> None:
-    for manager in (
-        Membership.objects.managers().filter(structure=membership.structure).select_related("user")
-    ):
-        email_queue(
-            kind="join_request",
-            to=manager.user.notification_email,
-            template="structures/email/join_request",
-            context={
-                "manager": manager.user,
-                "requester": membership.user,
-                "structure": membership.structure,
-                "url": absolute_url("/structure/requests/"),
-            },
-            language=manager.user.preferred_language,
-            user=manager.user,
-        )
+    managers_mail(
+        structure=membership.structure,
+        kind="join_request",
+        template="structures/email/join_request",
+        context={
+            "requester": membership.user,
+            "structure": membership.structure,
+            "url": absolute_url("/structure/requests/"),
+        },
+    )
 
 
 @transaction.atomic
@@ -253,7 +249,10 @@ def memberships_activate(*, user, now=None) -> None:
             membership.save(update_fields=["status", "role", "claimant", "decided_at"])
         else:
             membership.claimant = False
-            join_request_submit(membership=membership)
+            if joins_by_domain(membership):
+                domain_join(membership=membership, now=now)
+            else:
+                join_request_submit(membership=membership)
 
 
 def _structure_claim(membership: Membership) -> bool:
@@ -296,7 +295,7 @@ def structure_siret_set(*, structure: Structure, by, siret: str) -> Structure:
     Raises NotAllowed (not the primary manager, or the structure has an identifier already)
     or SiretRefused.
     """
-    if not _is_primary_manager(by, structure):
+    if not is_primary_manager(by, structure):
         raise NotAllowed
     if structure.identifier_type != IdentifierType.BEING_REGISTERED:
         raise NotAllowed
@@ -343,11 +342,3 @@ def structure_siret_set(*, structure: Structure, by, siret: str) -> Structure:
             AuditEvent.Kind.STRUCTURE_CHANGE, user=by, actor=by, siret=siret, fields=["siret"]
         )
     return locked
-
-
-def _is_primary_manager(user, structure: Structure) -> bool:
-    return (
-        Membership.objects.active()
-        .filter(user=user, structure=structure, role=Membership.Role.PRIMARY_MANAGER)
-        .exists()
-    )
