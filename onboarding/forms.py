@@ -196,16 +196,13 @@ class DetailsForm(PersonForm, StructureForm):
         fixed: dict | None = None,
         **kwargs,
     ):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, identifier_type=identifier_type, **kwargs)
         self.existing_structure = existing_structure
         self.identifier_type = identifier_type
         if existing_structure:
             for name in (self.name_field, *Structure.EDITABLE_FIELDS):
                 self.fields.pop(name, None)
             return
-        if identifier_type != IdentifierType.SIRET:
-            # "Not diffusible" is INSEE's word: no other register has it.
-            self.fields.pop("non_diffusible")
         if identifier_type == IdentifierType.PRIVATE_INDIVIDUAL:
             # The structure is the person: it takes their name.
             self.fields.pop(self.name_field)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.passwords_current import current_password_check
 from common.forms import CountryField, PlainTextField
-from structures.identifiers import clean_siret
+from structures.identifiers import IdentifierType, clean_siret
 from structures.models import Structure
 
 _FR_POSTAL_CODE = re.compile(r"^[0-9]{5}$")
@@ -68,15 +68,22 @@ class StructureForm(forms.Form):
         "country": _("Choose the country."),
     }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, identifier_type: str = IdentifierType.SIRET, **kwargs):
         super().__init__(*args, **kwargs)
+        if identifier_type != IdentifierType.SIRET:
+            # "Not diffusible" is INSEE's word: no other register has it.
+            self.fields.pop("non_diffusible")
         if self.name_field != "name":
             renamed = {}
             for key, field in self.fields.items():
                 renamed[self.name_field if key == "name" else key] = field
             self.fields = renamed
-        masked = self.is_bound and self.fields["non_diffusible"].widget.value_from_datadict(
-            self.data, self.files, self.add_prefix("non_diffusible")
+        masked = (
+            self.is_bound
+            and "non_diffusible" in self.fields
+            and self.fields["non_diffusible"].widget.value_from_datadict(
+                self.data, self.files, self.add_prefix("non_diffusible")
+            )
         )
         for name, message in self._required_address.items():
             self.fields[name].required = not masked
@@ -92,7 +99,9 @@ class StructureForm(forms.Form):
         """The cleaned values under the model's field names."""
         values = {name: self.cleaned_data.get(name) for name in Structure.EDITABLE_FIELDS}
         values["name"] = self.cleaned_data[self.name_field]
-        return {name: ("" if value is None else value) for name, value in values.items()}
+        values = {name: ("" if value is None else value) for name, value in values.items()}
+        values["non_diffusible"] = bool(values["non_diffusible"])
+        return values
 
     def clean(self):
         data = super().clean()

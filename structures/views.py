@@ -47,7 +47,9 @@ def detail(request, pk):
         for m in members
         if m.status == Membership.Status.ACTIVE and m.pk != membership.pk and m.user.is_active
     ]
-    form = StructureForm(initial=StructureForm.initial_from(structure))
+    form = StructureForm(
+        initial=StructureForm.initial_from(structure), identifier_type=structure.identifier_type
+    )
     transfer_form = TransferForm(user=request.user, members=transferable)
     siret_form = SiretForm()
     domain_form = DomainForm()
@@ -123,7 +125,7 @@ def detail(request, pk):
                     )
                     return redirect("structures:detail", pk=structure.pk)
         else:
-            form = StructureForm(request.POST)
+            form = StructureForm(request.POST, identifier_type=structure.identifier_type)
             if form.is_valid():
                 services.structure_update(
                     structure=structure, by=request.user, **form.structure_values()

@@ -174,3 +174,31 @@ def test_only_the_primary_manager_enters_the_siret(client):
     assert response.status_code == 403
     member.structure.refresh_from_db()
     assert member.structure.identifier_type == IdentifierType.BEING_REGISTERED
+
+
+@pytest.mark.django_db
+def test_structure_page_of_a_vat_structure_has_no_insee_box_and_saves(client):
+    """No "INSEE not diffusible" box for an EU VAT structure; an edit is saved."""
+    manager = MembershipFactory(
+        primary_manager=True,
+        structure__siret=None,
+        structure__identifier_type=IdentifierType.EU_VAT,
+        structure__identifier="BE0403170701",
+        structure__country="BE",
+        structure__postal_code="1000",
+    )
+    client.force_login(manager.user)
+    url = f"/structures/{manager.structure.pk}/"
+    page = client.get(url).content.decode()
+    assert 'name="non_diffusible"' not in page
+    assert "BE0403170701" in page
+    data = {
+        "name": "NV Bruxelles",
+        "address_line": "Rue de la Loi 16",
+        "postal_code": "1000",
+        "city": "Bruxelles",
+        "country": "BE",
+    }
+    assert client.post(url, data).status_code == 302
+    manager.structure.refresh_from_db()
+    assert (manager.structure.name, manager.structure.non_diffusible) == ("NV Bruxelles", False)
