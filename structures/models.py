@@ -233,6 +233,9 @@ class Membership(models.Model):
     # Registered the structure while nobody had activated an account in it: whoever of the
     # claimants activates first becomes primary manager, the others join requesters.
     claimant = models.BooleanField(_("claims the structure"), default=False)
+    # What a claimant typed for the structure (EDITABLE_FIELDS): the structure takes it if
+    # they win, so a squatter's values do not outlive their claim.
+    claimed_values = models.JSONField(_("values typed by the claimant"), default=dict, blank=True)
 
     objects = MembershipQuerySet.as_manager()
 

@@ -246,7 +246,9 @@ def memberships_activate(*, user, now=None) -> None:
             membership.role = Membership.Role.PRIMARY_MANAGER
             membership.claimant = False
             membership.decided_at = now
-            membership.save(update_fields=["status", "role", "claimant", "decided_at"])
+            membership.save(
+                update_fields=["status", "role", "claimant", "claimed_values", "decided_at"]
+            )
         else:
             membership.claimant = False
             if joins_by_domain(membership):
@@ -268,6 +270,16 @@ def _structure_claim(membership: Membership) -> bool:
     demoted = others.filter(role=Membership.Role.PRIMARY_MANAGER).update(
         role=Membership.Role.USER, claimant=True
     )
+    if membership.claimed_values:
+        # The winner's own values replace those of the registrant who never activated.
+        structure = Structure.objects.get(pk=membership.structure_id)
+        for name in Structure.EDITABLE_FIELDS:
+            if name in membership.claimed_values:
+                setattr(structure, name, membership.claimed_values[name])
+        structure.non_diffusible = bool(structure.non_diffusible)
+        structure.save()
+        membership.structure = structure
+        membership.claimed_values = {}
     if demoted or membership.claimant:
         audit.record(
             AuditEvent.Kind.STRUCTURE_CLAIMED,

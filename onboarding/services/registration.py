@@ -232,6 +232,7 @@ def _registration_create(*, draft: RegistrationDraft, language: str) -> Registra
             role=Membership.Role.PRIMARY_MANAGER if created else Membership.Role.USER,
             status=Membership.Status.AWAITING_ACTIVATION,
             claimant=claimant,
+            claimed_values={**details.structure_values(), **draft.fixed} if claimant else {},
         )
         member_areas_grant(membership=membership, codes=draft.areas or [])
         activation_link_send(user=user, new_user=True)

@@ -22,9 +22,9 @@ GOOD = {
 }
 
 
-def register(email: str) -> Client:
+def register(email: str, **details) -> Client:
     client = Client()
-    journey.register(client, email)
+    journey.register(client, email, **details)
     deliver(to=email)  # the link is minted when its mail leaves
     return client
 
@@ -56,11 +56,13 @@ def test_a_never_activated_registrant_blocks_nobody():
 
 
 def test_the_first_to_activate_becomes_primary_manager_the_other_a_requester():
-    """The second registrant activates first and wins; the squatter who activates later
-    becomes a join requester of that manager."""
-    squatter = register("squatter@example.org")
-    real = register("real@example.org")
+    """The second registrant activates first and wins, the structure taking their values;
+    the squatter who activates later becomes a join requester of that manager."""
+    squatter = register("squatter@example.org", company_name="Squatted", city="Nowhere")
+    real = register("real@example.org", company_name="Ateliers du Pont Neuf")
     activate(real, "real@example.org")
+    structure = Structure.objects.get(siret=journey.COMPANY_SIRET)
+    assert (structure.name, structure.city) == ("Ateliers du Pont Neuf", "Toulouse")
     won = membership_of("real@example.org")
     assert (won.role, won.status) == (Membership.Role.PRIMARY_MANAGER, Membership.Status.ACTIVE)
     lost = membership_of("squatter@example.org")
