@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('structures', '0004_structure_domain'),
+        ("structures", "0004_structure_domain"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='membership',
-            name='claimed_values',
-            field=models.JSONField(blank=True, default=dict, verbose_name='values typed by the claimant'),
+            model_name="membership",
+            name="claimed_values",
+            field=models.JSONField(
+                blank=True, default=dict, verbose_name="values typed by the claimant"
+            ),
         ),
     ]
