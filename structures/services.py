@@ -240,8 +240,20 @@ def memberships_activate(*, user, now=None) -> None:
     for membership in Membership.objects.select_related("structure").filter(
         user=user, status=Membership.Status.AWAITING_ACTIVATION
     ):
-        claims = membership.claimant or membership.role == Membership.Role.PRIMARY_MANAGER
-        if claims and _structure_claim(membership):
+        if membership.role == Membership.Role.PRIMARY_MANAGER:
+            # The registrant who created the structure: the role is theirs unless a claimant
+            # took it meanwhile (then this conditional update finds the role gone).
+            if (
+                Membership.objects.filter(
+                    pk=membership.pk,
+                    role=Membership.Role.PRIMARY_MANAGER,
+                    status=Membership.Status.AWAITING_ACTIVATION,
+                ).update(status=Membership.Status.ACTIVE, decided_at=now)
+                == 1
+            ):
+                continue
+            membership.refresh_from_db()
+        elif membership.claimant and _structure_claim(membership):
             membership.status = Membership.Status.ACTIVE
             membership.role = Membership.Role.PRIMARY_MANAGER
             membership.claimant = False
@@ -249,27 +261,32 @@ def memberships_activate(*, user, now=None) -> None:
             membership.save(
                 update_fields=["status", "role", "claimant", "claimed_values", "decided_at"]
             )
+            continue
+        membership.claimant = False
+        if joins_by_domain(membership):
+            domain_join(membership=membership, now=now)
         else:
-            membership.claimant = False
-            if joins_by_domain(membership):
-                domain_join(membership=membership, now=now)
-            else:
-                join_request_submit(membership=membership)
+            join_request_submit(membership=membership)
 
 
 def _structure_claim(membership: Membership) -> bool:
     """Whether this claimant wins the structure: nobody active in it yet. The structure's row
-    is locked so two activations at once cannot both win; the previous holder of the role,
-    who never activated, becomes a claimant like the others."""
+    is locked so two claimants cannot both win; the registrant who holds the role and never
+    activated becomes a claimant like the others (a registrant activating at this very moment
+    keeps it: the demotion skips an active row, and this claimant then loses)."""
     Structure.objects.select_for_update().filter(pk=membership.structure_id).first()
     others = Membership.objects.filter(structure_id=membership.structure_id).exclude(
         pk=membership.pk
     )
     if others.filter(status=Membership.Status.ACTIVE).exists():
         return False
-    demoted = others.filter(role=Membership.Role.PRIMARY_MANAGER).update(
-        role=Membership.Role.USER, claimant=True
+    demoted = (
+        others.filter(role=Membership.Role.PRIMARY_MANAGER)
+        .exclude(status=Membership.Status.ACTIVE)
+        .update(role=Membership.Role.USER, claimant=True)
     )
+    if others.filter(role=Membership.Role.PRIMARY_MANAGER).exists():
+        return False
     if membership.claimed_values:
         # The winner's own values replace those of the registrant who never activated.
         structure = Structure.objects.get(pk=membership.structure_id)
@@ -280,14 +297,13 @@ def _structure_claim(membership: Membership) -> bool:
         structure.save()
         membership.structure = structure
         membership.claimed_values = {}
-    if demoted or membership.claimant:
-        audit.record(
-            AuditEvent.Kind.STRUCTURE_CLAIMED,
-            user=membership.user,
-            siret=membership.structure.siret,
-            identifier=membership.structure.identifier,
-            previous_registrants=demoted,
-        )
+    audit.record(
+        AuditEvent.Kind.STRUCTURE_CLAIMED,
+        user=membership.user,
+        siret=membership.structure.siret,
+        identifier=membership.structure.identifier,
+        previous_registrants=demoted,
+    )
     return True
 
 
