@@ -126,6 +126,7 @@ class OneTimeToken(models.Model):
         ACTIVATION = "activation", _("Account activation")
         PASSWORD_RESET = "password_reset", _("Password reset")
         CONTACT_EMAIL = "contact_email", _("Contact e-mail confirmation")
+        DOMAIN_PROOF = "domain_proof", _("E-mail domain proof")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tokens"

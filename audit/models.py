@@ -41,6 +41,11 @@ class AuditEvent(models.Model):
         MEMBER_REACTIVATED = "member_reactivated", _("Member reactivated")
         MEMBER_RIGHTS_CHANGE = "member_rights_change", _("Member's rights changed")
         MEMBERS_EXPORTED = "members_exported", _("Members exported")
+        STRUCTURE_CLAIMED = "structure_claimed", _("Structure claimed by the first to activate")
+        PRIMARY_MANAGER_APPOINTED = (
+            "primary_manager_appointed",
+            _("Primary manager appointed by an admin"),
+        )
         ADMIN_ACTION = "admin_action", _("Admin action")
         PURGE = "purge", _("Abandoned registration purged")
         MFA_CODE_SENT = "mfa_code_sent", _("Second factor: e-mail code sent")

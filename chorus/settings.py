@@ -210,6 +210,18 @@ SIRENE_RATE_LIMIT = env.int("SIRENE_RATE_LIMIT", default=30)
 # The daily update of the Sirene mirror asks at most this many pages a minute of INSEE.
 SIRENE_UPDATE_REQUESTS_PER_MINUTE = env.int("SIRENE_UPDATE_REQUESTS_PER_MINUTE", default=10)
 
+# VIES, the EU's VAT number check.
+VIES_BACKEND = env.str("VIES_BACKEND", default="stub")
+VIES_STUB_FILE = env.str(
+    "VIES_STUB_FILE",
+    default=str(BASE_DIR / "structures" / "vies" / "sample_vat_numbers.json"),
+)
+VIES_API_URL = env.str(
+    "VIES_API_URL", default="https://ec.europa.eu/taxation_customs/vies/rest-api"
+).rstrip("/")
+VIES_TIMEOUT = env.float("VIES_TIMEOUT", default=5.0)
+VIES_RATE_LIMIT = env.int("VIES_RATE_LIMIT", default=30)
+
 
 def _rates(name: str, default: str) -> list[str]:
     """A comma-separated list of django-ratelimit rates, such as "3/m,20/h"."""
@@ -240,6 +252,8 @@ PASSWORD_RESET_LINK_TTL = 3600
 CONTACT_EMAIL_LINK_TTL = 24 * 3600
 # An activation never used is purged this long after its last link expired.
 REGISTRATION_PURGE_AFTER = 7 * 24 * 3600
+# Seconds a join request of a structure with no active manager waits before the support's queue.
+JOIN_REQUEST_SUPPORT_AFTER = 7 * 24 * 3600
 # Keeping no more than needed (CNIL): days each kind of data is kept, then purged every night.
 RETENTION_SENT_MAILS_DAYS = env.int("RETENTION_SENT_MAILS_DAYS", default=30)
 RETENTION_AUDIT_DAYS = env.int("RETENTION_AUDIT_DAYS", default=365)

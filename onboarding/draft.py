@@ -11,19 +11,22 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from structures.identifiers import IdentifierType
 from structures.sirene import Establishment
+from structures.vies import VatRecord
 
 SESSION_KEY = "registration"
 MAX_AGE = timedelta(hours=2)
 
 
 class Lookup(enum.StrEnum):
-    """What step 1 found behind the SIRET."""
+    """What step 1 found behind the identifier."""
 
-    FOUND = "found"  # INSEE knows it: step 2 is filled in
+    FOUND = "found"  # INSEE or VIES knows it: step 2 is filled in
     NOT_PUBLIC = "not_public"  # INSEE refuses to show it: "not diffusible"
-    UNAVAILABLE = "unavailable"  # INSEE could not be asked: verified later
+    UNAVAILABLE = "unavailable"  # the register could not be asked: verified later
     EXISTING = "existing"  # already a structure of the portal: a join request
+    NO_REGISTER = "no_register"  # a type no register can check
 
 
 class DraftExpired(Exception):
@@ -70,10 +73,16 @@ class Details:
 @dataclasses.dataclass
 class RegistrationDraft:
     email: str
-    siret: str
+    siret: str  # the SIRET, empty for the other identifier types
     lookup: Lookup
     started_at: datetime = dataclasses.field(default_factory=timezone.now)
     establishment: Establishment | None = None
+    identifier_type: str = IdentifierType.SIRET
+    identifier: str = ""  # as stored (structures.identifiers.FORMATS), empty without a number
+    vat_record: VatRecord | None = None
+    # Structure values step 1 settled and step 2 shows without letting them change: the
+    # country of a VAT number, a RIDET or a TAHITI number, the name outside the EU.
+    fixed: dict = dataclasses.field(default_factory=dict)
     structure_id: int | None = None
     details: Details | None = None
     areas: list[str] | None = None
@@ -100,12 +109,17 @@ class RegistrationDraft:
     def _from_dict(cls, data: dict) -> "RegistrationDraft":
         establishment = data.get("establishment")
         details = data.get("details")
+        vat_record = data.get("vat_record")
         return cls(
             email=data["email"],
             siret=data["siret"],
             lookup=Lookup(data["lookup"]),
             started_at=datetime.fromisoformat(data["started_at"]),
             establishment=Establishment.from_dict(establishment) if establishment else None,
+            identifier_type=IdentifierType(data.get("identifier_type") or IdentifierType.SIRET),
+            identifier=data.get("identifier") or data["siret"],
+            vat_record=VatRecord.from_dict(vat_record) if vat_record else None,
+            fixed=dict(data.get("fixed") or {}),
             structure_id=data.get("structure_id"),
             details=Details.from_dict(details) if details else None,
             areas=list(data["areas"]) if data.get("areas") is not None else None,
@@ -118,6 +132,10 @@ class RegistrationDraft:
             "lookup": str(self.lookup),
             "started_at": self.started_at.isoformat(),
             "establishment": self.establishment.to_dict() if self.establishment else None,
+            "identifier_type": str(self.identifier_type),
+            "identifier": self.identifier,
+            "vat_record": self.vat_record.to_dict() if self.vat_record else None,
+            "fixed": self.fixed,
             "structure_id": self.structure_id,
             "details": dataclasses.asdict(self.details) if self.details else None,
             "areas": self.areas,
@@ -143,6 +161,16 @@ class RegistrationDraft:
                 country=establishment.country_code or "FR",
                 non_diffusible=not establishment.is_diffusible,
             )
+        record = self.vat_record
+        if record is not None:
+            initial.update(
+                company_name=record.name,
+                address_line=record.address_line,
+                postal_code=record.postal_code,
+                city=record.city,
+            )
         if self.lookup == Lookup.NOT_PUBLIC:
             initial["non_diffusible"] = True
+        for key, value in self.fixed.items():
+            initial["company_name" if key == "name" else key] = value
         return initial

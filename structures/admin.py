@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count, F, Q
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -13,8 +14,9 @@ from audit.admin import AuditedAdminMixin
 from audit.services import record_admin_action
 from common.admin import ReadOnlyAdminMixin, pretty_json
 from structures.identifiers import SIREN_LENGTH, clean_siret
-from structures.models import JoinRequest, Membership, SireneMirror, Structure
+from structures.models import JoinRequest, Membership, SireneMirror, Structure, SupportRequest
 from structures.services import NotAllowed, join_request_approve, join_request_refuse
+from structures.support import primary_manager_appoint, support_queue
 from structures.verification import verify_structure
 
 UNAVAILABLE = "unavailable"
@@ -75,18 +77,25 @@ class StructureAdmin(AuditedAdminMixin, admin.ModelAdmin):
     form = StructureAdminForm
     list_display = (
         "name",
-        "siret",
+        "identifier_type",
+        "identifier",
         "city",
         "verification",
         "non_diffusible",
         "active_members",
         "created_at",
     )
-    list_filter = (InseeVerifiedFilter, "verification", "non_diffusible", "created_at")
-    search_fields = ("siret", "siren", "name")
+    list_filter = (
+        "identifier_type",
+        InseeVerifiedFilter,
+        "verification",
+        "non_diffusible",
+        "created_at",
+    )
+    search_fields = ("identifier", "siret", "siren", "name")
     ordering = ("-created_at",)
     fieldsets = (
-        (None, {"fields": ("siret", "siren", "name")}),
+        (None, {"fields": ("identifier_type", "identifier", "siret", "siren", "name")}),
         (_("Address"), {"fields": (*Structure.ADDRESS_FIELDS, "non_diffusible")}),
         (
             _("INSEE"),
@@ -96,6 +105,7 @@ class StructureAdmin(AuditedAdminMixin, admin.ModelAdmin):
                     "insee_checked_at",
                     "insee_source_display",
                     "insee_last_error",
+                    "official_values_display",
                     "insee_snapshot_display",
                 )
             },
@@ -103,6 +113,9 @@ class StructureAdmin(AuditedAdminMixin, admin.ModelAdmin):
         (_("Dates"), {"fields": ("created_at", "updated_at")}),
     )
     readonly_fields = (
+        "identifier_type",
+        "identifier",
+        "official_values_display",
         "siren",
         "insee_checked_at",
         "insee_source_display",
@@ -138,6 +151,10 @@ class StructureAdmin(AuditedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("INSEE data source"))
     def insee_source_display(self, structure):
         return structure.insee_source_label or "-"
+
+    @admin.display(description=_("Register's values beside the current ones"))
+    def official_values_display(self, structure):
+        return render_to_string("structures/_official_values.html", {"structure": structure})
 
     @admin.display(description=_("INSEE response"))
     def insee_snapshot_display(self, structure):
@@ -349,3 +366,61 @@ class SireneMirrorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "updated_at",
         "last_update_changes",
     )
+
+
+@admin.register(SupportRequest)
+class SupportRequestAdmin(JoinRequestAdmin):
+    """The support's queue: join requests of structures with no active manager, unanswered
+    for 7 days. The admin approves or refuses them, or appoints one requester primary
+    manager, who then answers the others."""
+
+    list_display = ("user", "structure", "requested_at", "structure_members")
+    list_filter = ("requested_at",)
+    actions = ("appoint", "approve", "refuse")
+
+    def get_queryset(self, request):
+        return SupportRequest.objects.filter(pk__in=support_queue().values("pk"))
+
+    @admin.display(description=_("members of the structure"))
+    def structure_members(self, membership):
+        return ", ".join(
+            f"{m.user.email} ({m.get_role_display()}, {m.get_status_display()})"
+            for m in membership.structure.memberships.select_related("user").exclude(
+                pk=membership.pk
+            )
+        )
+
+    @admin.action(description=_("Appoint as primary manager"), permissions=["change"])
+    def appoint(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        if len(ids) != 1:
+            self.message_user(
+                request, _("Choose exactly one request to appoint its author."), messages.ERROR
+            )
+            return
+        try:
+            with transaction.atomic():
+                membership = primary_manager_appoint(membership_id=ids[0], by=request.user)
+                record_admin_action(
+                    request,
+                    action="appoint_primary_manager",
+                    obj=membership,
+                    user=membership.user,
+                    siret=membership.structure.siret,
+                )
+        except (NotAllowed, Membership.DoesNotExist):
+            self.message_user(
+                request,
+                _(
+                    "Not appointed: the structure has an active manager again, or this "
+                    "person's account is not active."
+                ),
+                messages.WARNING,
+            )
+        else:
+            self.message_user(
+                request,
+                _("%(email)s is now primary manager of %(structure)s; both were told by mail.")
+                % {"email": membership.user.email, "structure": membership.structure.name},
+                messages.SUCCESS,
+            )

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.passwords_current import current_password_check
 from common.forms import CountryField, PlainTextField
+from structures.identifiers import IdentifierType, clean_siret
 from structures.models import Structure
 
 _FR_POSTAL_CODE = re.compile(r"^[0-9]{5}$")
@@ -67,15 +68,22 @@ class StructureForm(forms.Form):
         "country": _("Choose the country."),
     }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, identifier_type: str = IdentifierType.SIRET, **kwargs):
         super().__init__(*args, **kwargs)
+        if identifier_type != IdentifierType.SIRET:
+            # "Not diffusible" is INSEE's word: no other register has it.
+            self.fields.pop("non_diffusible")
         if self.name_field != "name":
             renamed = {}
             for key, field in self.fields.items():
                 renamed[self.name_field if key == "name" else key] = field
             self.fields = renamed
-        masked = self.is_bound and self.fields["non_diffusible"].widget.value_from_datadict(
-            self.data, self.files, self.add_prefix("non_diffusible")
+        masked = (
+            self.is_bound
+            and "non_diffusible" in self.fields
+            and self.fields["non_diffusible"].widget.value_from_datadict(
+                self.data, self.files, self.add_prefix("non_diffusible")
+            )
         )
         for name, message in self._required_address.items():
             self.fields[name].required = not masked
@@ -91,7 +99,9 @@ class StructureForm(forms.Form):
         """The cleaned values under the model's field names."""
         values = {name: self.cleaned_data.get(name) for name in Structure.EDITABLE_FIELDS}
         values["name"] = self.cleaned_data[self.name_field]
-        return {name: ("" if value is None else value) for name, value in values.items()}
+        values = {name: ("" if value is None else value) for name, value in values.items()}
+        values["non_diffusible"] = bool(values["non_diffusible"])
+        return values
 
     def clean(self):
         data = super().clean()
@@ -109,6 +119,34 @@ class StructureForm(forms.Form):
         if not data.get("country"):
             data["country"] = "FR" if not data.get("non_diffusible") else ""
         return data
+
+
+class SiretForm(forms.Form):
+    """The SIRET of a structure that was being registered, once INSEE has given it."""
+
+    siret = PlainTextField(
+        label=_("SIRET"),
+        max_length=40,
+        help_text=_("14 digits, as on your Kbis extract or INSEE notice."),
+        error_messages={"required": _("Enter your company's SIRET (14 digits).")},
+    )
+
+    def clean_siret(self):
+        return clean_siret(self.cleaned_data["siret"])
+
+
+class DomainForm(forms.Form):
+    """An address at the domain the primary manager declares; a link is mailed to it."""
+
+    domain_address = forms.EmailField(
+        label=_("An address at your company's domain"),
+        max_length=254,
+        help_text=_(
+            "For example accounting@your-company.fr. We mail a link to it; once opened, "
+            "colleagues with a login e-mail at this domain join without waiting."
+        ),
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
 
 
 class TransferForm(forms.Form):

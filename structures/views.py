@@ -9,8 +9,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from structures import services
-from structures.forms import RefuseForm, StructureForm, TransferForm
+from accounts.models import OneTimeToken
+from accounts.views.links import link_forget, link_secret
+from common import throttle
+from structures import domains, services
+from structures.forms import DomainForm, RefuseForm, SiretForm, StructureForm, TransferForm
 from structures.models import Membership, Structure
 
 
@@ -44,12 +47,62 @@ def detail(request, pk):
         for m in members
         if m.status == Membership.Status.ACTIVE and m.pk != membership.pk and m.user.is_active
     ]
-    form = StructureForm(initial=StructureForm.initial_from(structure))
+    form = StructureForm(
+        initial=StructureForm.initial_from(structure), identifier_type=structure.identifier_type
+    )
     transfer_form = TransferForm(user=request.user, members=transferable)
+    siret_form = SiretForm()
+    domain_form = DomainForm()
     if request.method == "POST":
         if not is_primary:
             raise PermissionDenied
-        if "transfer" in request.POST:
+        if "domain_address" in request.POST:
+            domain_form = DomainForm(request.POST)
+            if domain_form.is_valid() and throttle.mail_to_address_exceeded(
+                request,
+                group="domain-proof",
+                address=domain_form.cleaned_data["domain_address"],
+                per_ip=throttle.RESEND_PER_IP,
+            ):
+                domain_form.add_error(
+                    "domain_address",
+                    _("Too many links asked for just now: try again in a few minutes."),
+                )
+            if domain_form.is_valid():
+                try:
+                    domains.domain_proof_request(
+                        structure=structure,
+                        by=request.user,
+                        address=domain_form.cleaned_data["domain_address"],
+                    )
+                except domains.DomainRefused as refused:
+                    domain_form.add_error("domain_address", refused.message)
+                else:
+                    messages.success(
+                        request,
+                        _(
+                            "A link has been sent to this address. Open it within an hour to "
+                            "prove the domain."
+                        ),
+                    )
+                    return redirect("structures:detail", pk=structure.pk)
+        elif "siret_later" in request.POST:
+            siret_form = SiretForm(request.POST)
+            if siret_form.is_valid():
+                try:
+                    services.structure_siret_set(
+                        structure=structure,
+                        by=request.user,
+                        siret=siret_form.cleaned_data["siret"],
+                    )
+                except services.SiretRefused as refused:
+                    siret_form.add_error("siret", refused.message)
+                except services.NotAllowed:
+                    raise PermissionDenied from None
+                else:
+                    messages.success(request, _("The structure now has its SIRET."))
+                    return redirect("structures:detail", pk=structure.pk)
+        elif "transfer" in request.POST:
             transfer_form = TransferForm(
                 request.POST, user=request.user, members=transferable, request=request
             )
@@ -72,7 +125,7 @@ def detail(request, pk):
                     )
                     return redirect("structures:detail", pk=structure.pk)
         else:
-            form = StructureForm(request.POST)
+            form = StructureForm(request.POST, identifier_type=structure.identifier_type)
             if form.is_valid():
                 services.structure_update(
                     structure=structure, by=request.user, **form.structure_values()
@@ -89,6 +142,9 @@ def detail(request, pk):
             "members": members if membership.is_manager else [],
             "form": form,
             "transfer_form": transfer_form,
+            "siret_form": siret_form,
+            "domain_form": domain_form,
+            "domains": structure.domains.order_by("domain") if is_primary else [],
             "can_transfer": bool(transferable),
         },
     )
@@ -159,3 +215,23 @@ def request_again(request, pk):
             request, _("Your request has been sent again to the structure's managers.")
         )
     return redirect("workareas:area", code="sent-requests")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def domain_confirm(request):
+    """The page a domain proof link opens: GET shows the domain, POST proves it."""
+    raw = link_secret(request, OneTimeToken.Purpose.DOMAIN_PROOF)
+    if request.method == "POST":
+        declared = domains.domain_proof_confirm(raw_token=raw)
+        link_forget(request, OneTimeToken.Purpose.DOMAIN_PROOF)
+        if declared is not None:
+            messages.success(
+                request,
+                _("The domain %(domain)s is proven for %(structure)s.")
+                % {"domain": declared.domain, "structure": declared.structure.name},
+            )
+            return redirect("workareas:dashboard")
+        return render(request, "structures/domain_confirm.html", {"domain": None})
+    domain = domains.domain_proof_pending(raw_token=raw)
+    return render(request, "structures/domain_confirm.html", {"domain": domain})

@@ -48,7 +48,7 @@ class StructureFactory(factory.django.DjangoModelFactory):
         model = Structure
 
     siret = factory.Sequence(_siret)
-    siren = factory.LazyAttribute(lambda o: o.siret[:9])
+    siren = factory.LazyAttribute(lambda o: o.siret[:9] if o.siret else None)
     name = factory.Sequence(lambda n: f"Ateliers Numéro {n}")
     address_line = "12 bis Quai de la Garonne"
     postal_code = "31000"

@@ -29,6 +29,7 @@ TTL = {
     OneTimeToken.Purpose.ACTIVATION: lambda: settings.ACTIVATION_LINK_TTL,
     OneTimeToken.Purpose.PASSWORD_RESET: lambda: settings.PASSWORD_RESET_LINK_TTL,
     OneTimeToken.Purpose.CONTACT_EMAIL: lambda: settings.CONTACT_EMAIL_LINK_TTL,
+    OneTimeToken.Purpose.DOMAIN_PROOF: lambda: settings.CONTACT_EMAIL_LINK_TTL,
 }
 
 # Where each kind of link leads (the secret follows) and the mail that carries it.
@@ -36,6 +37,7 @@ PATHS = {
     OneTimeToken.Purpose.ACTIVATION: "/activate/",
     OneTimeToken.Purpose.PASSWORD_RESET: "/password/reset/",
     OneTimeToken.Purpose.CONTACT_EMAIL: "/account/contact-email/",
+    OneTimeToken.Purpose.DOMAIN_PROOF: "/structure/domain/",
 }
 MAIL_KINDS = {
     OneTimeToken.Purpose.ACTIVATION: ("activation", "accounts/email/activation"),
@@ -44,6 +46,7 @@ MAIL_KINDS = {
         "contact_email_confirmation",
         "accounts/email/contact_email",
     ),
+    OneTimeToken.Purpose.DOMAIN_PROOF: ("domain_proof", "accounts/email/domain_proof"),
 }
 
 # Where the page opened by a link finds its secret (see accounts.views.links.open_link).
@@ -51,6 +54,7 @@ SESSION_KEYS = {
     OneTimeToken.Purpose.ACTIVATION: "activation_token",
     OneTimeToken.Purpose.PASSWORD_RESET: "password_reset_token",
     OneTimeToken.Purpose.CONTACT_EMAIL: "contact_email_token",
+    OneTimeToken.Purpose.DOMAIN_PROOF: "domain_proof_token",
 }
 
 MAX_SECRET_LENGTH = 100
@@ -197,7 +201,12 @@ def link_mail_sending(mail: OutgoingEmail) -> dict[str, str] | None:
     if not mail.slots:
         return {}  # no link to mint in it (written by hand, or before links had slots)
     purpose = PURPOSE_OF_KIND[mail.kind]
-    payload = mail.to if purpose == OneTimeToken.Purpose.CONTACT_EMAIL else ""
+    # A link proving an address carries it: the page it opens knows what was proven.
+    proves_address = purpose in (
+        OneTimeToken.Purpose.CONTACT_EMAIL,
+        OneTimeToken.Purpose.DOMAIN_PROOF,
+    )
+    payload = mail.to if proves_address else ""
     _token, raw = link_create(user=mail.user, purpose=purpose, payload=payload, mail=mail)
     return {"link": absolute_url(f"{PATHS[purpose]}{raw}/")}
 

@@ -18,8 +18,10 @@ from common.text import normalize_email
 from onboarding.draft import Lookup, RegistrationDraft
 from outbox.models import OutgoingEmail
 from outbox.services import absolute_url, email_queue
-from structures import sirene
+from structures import sirene, vies
+from structures.identifiers import FIXED_COUNTRY, WITHOUT_NUMBER, IdentifierType, vat_country
 from structures.models import Membership, Structure
+from structures.official import official_from_establishment, official_from_vat_record
 from structures.services import structure_register
 from workareas.services import member_areas_grant
 
@@ -34,16 +36,73 @@ class StartRefused(Exception):
         self.message = message
 
 
-def registration_start(*, email: str, siret: str) -> RegistrationDraft:
-    """Step 1: find the structure in the portal or at INSEE and return the new draft.
+def registration_start(
+    *,
+    email: str,
+    siret: str = "",
+    identifier_type: str = IdentifierType.SIRET,
+    identifier: str = "",
+    country: str = "",
+    company_name: str = "",
+) -> RegistrationDraft:
+    """Step 1: find the structure in the portal or in its register and return the new draft.
 
-    Raises StartRefused when the SIRET is unknown to INSEE or the establishment is closed.
+    `identifier` is the number as stored for its type (the SIRET for a SIRET; built from
+    `country` and `company_name` outside the EU; empty without a number). Raises StartRefused
+    when the register does not know the number or the establishment is closed.
     """
-    draft = RegistrationDraft(email=normalize_email(email), siret=siret, lookup=Lookup.FOUND)
-    existing = Structure.objects.filter(siret=siret).first()
+    kind = IdentifierType(identifier_type)
+    identifier = identifier or siret
+    draft = RegistrationDraft(
+        email=normalize_email(email),
+        siret=identifier if kind == IdentifierType.SIRET else "",
+        lookup=Lookup.FOUND,
+        identifier_type=kind,
+        identifier=identifier,
+    )
+    if kind in WITHOUT_NUMBER:
+        draft.lookup = Lookup.NO_REGISTER
+        return draft
+    # A structure nobody has activated an account in yet is not joined: this person may
+    # claim it too, and the first to activate becomes its primary manager.
+    existing = (
+        Structure.objects.established().filter(identifier_type=kind, identifier=identifier).first()
+    )
     if existing is not None:
         draft.lookup, draft.structure_id = Lookup.EXISTING, existing.pk
         return draft
+    if kind == IdentifierType.EU_VAT:
+        return _start_vat(draft)
+    if kind == IdentifierType.OUTSIDE_EU:
+        draft.lookup = Lookup.NO_REGISTER
+        draft.fixed = {"country": country, "name": company_name}
+        return draft
+    if kind in FIXED_COUNTRY:
+        draft.lookup = Lookup.NO_REGISTER
+        draft.fixed = {"country": FIXED_COUNTRY[kind]}
+        return draft
+    return _start_siret(draft)
+
+
+def _start_vat(draft: RegistrationDraft) -> RegistrationDraft:
+    draft.fixed = {"country": vat_country(draft.identifier)}
+    try:
+        draft.vat_record = vies.check_vat(draft.identifier)
+    except vies.VatNumberInvalid:
+        raise StartRefused(
+            _(
+                "VIES, the EU's register, says this VAT number is not valid. Check it on your "
+                "invoices or with your tax office."
+            )
+        ) from None
+    except vies.ViesUnavailable as exc:
+        logger.warning("registration: VIES unavailable for a check (%s)", exc)
+        draft.lookup = Lookup.UNAVAILABLE
+    return draft
+
+
+def _start_siret(draft: RegistrationDraft) -> RegistrationDraft:
+    siret = draft.siret
     try:
         establishment = sirene.lookup_establishment(siret)
     except sirene.EstablishmentNotFound:
@@ -86,7 +145,24 @@ _VERIFICATION = {
     Lookup.FOUND: Structure.Verification.VERIFIED,
     Lookup.NOT_PUBLIC: Structure.Verification.NOT_PUBLIC,
     Lookup.UNAVAILABLE: Structure.Verification.PENDING,
+    Lookup.NO_REGISTER: Structure.Verification.NO_REGISTER,
 }
+
+
+def _official_values(draft: RegistrationDraft) -> dict:
+    if draft.establishment is not None:
+        return official_from_establishment(draft.establishment)
+    if draft.vat_record is not None:
+        return official_from_vat_record(draft.vat_record)
+    return {}
+
+
+def _snapshot(draft: RegistrationDraft) -> dict | None:
+    if draft.establishment is not None:
+        return draft.establishment.raw
+    if draft.vat_record is not None:
+        return draft.vat_record.raw
+    return None
 
 
 def _account_exists_mail(user: User, language: str) -> None:
@@ -133,12 +209,14 @@ def _registration_create(*, draft: RegistrationDraft, language: str) -> Registra
     email, details = draft.email, draft.details
     with transaction.atomic():
         structure, created = structure_register(
-            siret=draft.siret,
-            values=details.structure_values(),
+            identifier_type=draft.identifier_type,
+            identifier=draft.identifier,
+            values={**details.structure_values(), **draft.fixed},
             verification=_VERIFICATION.get(draft.lookup, Structure.Verification.PENDING),
-            insee_snapshot=draft.establishment.raw if draft.establishment else None,
-            insee_checked=draft.lookup != Lookup.UNAVAILABLE,
+            insee_snapshot=_snapshot(draft),
+            insee_checked=draft.lookup in (Lookup.FOUND, Lookup.NOT_PUBLIC),
             insee_source=draft.establishment.source if draft.establishment else "",
+            official_values=_official_values(draft),
         )
         user = User.objects.create_user(
             email=email,
@@ -148,11 +226,14 @@ def _registration_create(*, draft: RegistrationDraft, language: str) -> Registra
             phone=details.phone,
             preferred_language=language if language in ("en", "fr") else "en",
         )
+        claimant = not created and not structure.is_established
         membership = Membership.objects.create(
             user=user,
             structure=structure,
             role=Membership.Role.PRIMARY_MANAGER if created else Membership.Role.USER,
             status=Membership.Status.AWAITING_ACTIVATION,
+            claimant=claimant,
+            claimed_values={**details.structure_values(), **draft.fixed} if claimant else {},
         )
         member_areas_grant(membership=membership, codes=draft.areas or [])
         activation_link_send(user=user, new_user=True)
@@ -160,10 +241,13 @@ def _registration_create(*, draft: RegistrationDraft, language: str) -> Registra
             AuditEvent.Kind.REGISTRATION,
             user=user,
             siret=structure.siret,
+            identifier_type=structure.identifier_type,
+            identifier=structure.identifier,
             structure_created=created,
+            claimant=claimant,
             insee=str(draft.lookup),
         )
-    return RegistrationResult(email=email, created=True, join_request=not created)
+    return RegistrationResult(email=email, created=True, join_request=not created and not claimant)
 
 
 def _registration_forget(user: User, *, reason: str) -> bool:

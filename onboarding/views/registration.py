@@ -19,6 +19,7 @@ from common.pages import prepared_page
 from onboarding.draft import DraftExpired, RegistrationDraft
 from onboarding.forms import DetailsForm, StartForm
 from onboarding.services import registration as service
+from structures.identifiers import BUILT_FROM_NAME, WITHOUT_NUMBER, IdentifierType
 from workareas.forms import AreasForm
 from workareas.models import catalogue
 
@@ -26,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 SENT_KEY = "registration_sent_to"
 SIRET_CHOSEN = re.compile(r"[0-9]{14}")
+# The types whose number is typed in "Company registration number".
+NUMBERED_IN_FIELD = frozenset(set(IdentifierType) - WITHOUT_NUMBER - BUILT_FROM_NAME)
 
 
 def _draft(request) -> RegistrationDraft | None:
@@ -50,10 +53,19 @@ def home(request):
     if request.method == "POST":
         return register_start(request)
     draft = _draft(request)
-    initial = {"email": draft.email, "siret": draft.siret} if draft else {}
+    initial = {}
+    if draft:
+        initial = {"email": draft.email, "identifier_type": draft.identifier_type}
+        if draft.identifier_type in NUMBERED_IN_FIELD:
+            initial["siret"] = draft.identifier
+        initial.update(
+            {"country": draft.fixed.get("country"), "company_name": draft.fixed.get("name")}
+            if draft.identifier_type == IdentifierType.OUTSIDE_EU
+            else {}
+        )
     chosen = request.GET.get("siret", "")
     if SIRET_CHOSEN.fullmatch(chosen):  # from "Find my company" without JavaScript
-        initial["siret"] = chosen
+        initial.update(identifier_type=IdentifierType.SIRET, siret=chosen)
     form = StartForm(initial=initial)
     return render(request, "onboarding/home.html", {"form": form, "login_form": LoginForm()})
 
@@ -80,14 +92,24 @@ def register_start(request):
             form.add_error(None, altcha.REFUSED_MESSAGE)
         else:
             try:
+                data = form.cleaned_data
                 draft = service.registration_start(
-                    email=form.cleaned_data["email"], siret=form.cleaned_data["siret"]
+                    email=data["email"],
+                    identifier_type=data["identifier_type"],
+                    identifier=data["identifier"],
+                    country=data.get("country") or "",
+                    company_name=data.get("company_name") or "",
                 )
             except service.StartRefused as refused:
                 form.add_error("siret", refused.message)
             else:
                 previous = _draft(request)
-                if previous and previous.siret == draft.siret and previous.details:
+                if (
+                    previous
+                    and (previous.identifier_type, previous.identifier)
+                    == (draft.identifier_type, draft.identifier)
+                    and previous.details
+                ):
                     # Coming back to step 1 loses nothing.
                     draft.details, draft.areas = previous.details, previous.areas
                 draft.to_session(request.session)
@@ -96,6 +118,10 @@ def register_start(request):
     return render(
         request, "onboarding/home.html", {"form": form, "login_form": LoginForm()}, status=200
     )
+
+
+def _step2_options(draft: RegistrationDraft) -> dict:
+    return {"identifier_type": draft.identifier_type, "fixed": draft.fixed}
 
 
 @require_http_methods(["GET", "POST"])
@@ -108,7 +134,7 @@ def register_details(request):
     structure = service.registration_structure(draft)
     existing = structure is not None
     if request.method == "POST":
-        form = DetailsForm(request.POST, existing_structure=existing)
+        form = DetailsForm(request.POST, existing_structure=existing, **_step2_options(draft))
         if form.is_valid():
             details = form.details()
             details.contact_email = details.contact_email or draft.email
@@ -116,12 +142,16 @@ def register_details(request):
             draft.to_session(request.session)
             return redirect("onboarding:register_areas")
     else:
-        form = DetailsForm(initial=draft.step2_initial(), existing_structure=existing)
+        form = DetailsForm(
+            initial=draft.step2_initial(), existing_structure=existing, **_step2_options(draft)
+        )
     context = {
         "form": form,
         "draft": draft,
         "structure": structure,
         "lookup": str(draft.lookup),
+        "identifier_type": str(draft.identifier_type),
+        "identifier_type_label": IdentifierType(draft.identifier_type).label,
         "contact_open": bool(
             form.is_bound and form.data.get("contact_email", draft.email) != draft.email
         )

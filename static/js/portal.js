@@ -57,6 +57,27 @@
     apply();
   }
 
+  // Step 1: the hint under the number and the fields shown follow the identifier type.
+  // Without JavaScript every field shows and the server validates against the chosen type.
+  function setupIdentifierType() {
+    var select = document.getElementById("id_identifier_type");
+    if (!select) { return; }
+    var hints = JSON.parse(select.getAttribute("data-hints") || "{}");
+    var hint = document.getElementById("id_siret-hint");
+    var groups = document.querySelectorAll("[data-types]");
+    function apply() {
+      var type = select.value;
+      if (hint && hints[type] && hint.firstChild && hint.firstChild.nodeType === 3) {
+        hint.firstChild.nodeValue = hints[type] + " ";
+      }
+      groups.forEach(function (group) {
+        group.hidden = group.getAttribute("data-types").split(" ").indexOf(type) === -1;
+      });
+    }
+    select.addEventListener("change", apply);
+    apply();
+  }
+
   function evaluate(rule, password) {
     var length = Array.from(password).length;
     if (rule.type === "min_length") { return length >= rule.value; }
@@ -103,6 +124,7 @@
     setupToggles();
     setupMasking();
     setupCustomQuestion();
+    setupIdentifierType();
     setupMeter();
     focusFirstError();
   });

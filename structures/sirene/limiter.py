@@ -46,17 +46,19 @@ class RateLimited(SireneUnavailable):
     """Our own share of the INSEE quota is used up for now: no request was sent."""
 
 
-def _slot_keys() -> list[str]:
-    return [SLOT_KEY.format(index=index) for index in range(max(settings.SIRENE_RATE_LIMIT, 0))]
+def _slot_keys(slot_key: str = SLOT_KEY, limit: int | None = None) -> list[str]:
+    limit = settings.SIRENE_RATE_LIMIT if limit is None else limit
+    return [slot_key.format(index=index) for index in range(max(limit, 0))]
 
 
-def acquire() -> None:
+def acquire(*, slot_key: str = SLOT_KEY, limit: int | None = None) -> None:
     """Take one request's worth of the quota, or raise SireneUnavailable without waiting.
 
     Raises RateLimited (a SireneUnavailable) when the window is full, and SireneUnavailable
-    when the cache cannot be reached (fail closed, see the module docstring).
+    when the cache cannot be reached (fail closed, see the module docstring). Another register
+    (VIES) passes its own `slot_key` pattern and `limit` to share the same mechanism.
     """
-    keys = _slot_keys()
+    keys = _slot_keys(slot_key, limit)
     if not keys:
         raise RateLimited("rate limit is 0")
     try:

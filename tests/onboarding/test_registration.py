@@ -17,7 +17,7 @@ from common import altcha
 from outbox.models import OutgoingEmail
 from structures.models import Membership, Structure
 from tests import challenges, journey
-from tests.factories import MembershipFactory, StructureFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory
 from tests.mail import deliver
 
 pytestmark = pytest.mark.django_db
@@ -127,8 +127,13 @@ def test_unavailable_gives_editable_empty_step2_and_unverified_structure(client)
 
 
 def test_existing_structure_is_shown_read_only_with_join_message(client):
-    """A SIRET already in the portal shows that structure and asks only personal fields."""
-    structure = StructureFactory(siret=journey.COMPANY_SIRET, name="Ateliers du Pont Neuf")
+    """A SIRET already in the portal, with an active manager, shows that structure and asks
+    only personal fields."""
+    structure = MembershipFactory(
+        primary_manager=True,
+        structure__siret=journey.COMPANY_SIRET,
+        structure__name="Ateliers du Pont Neuf",
+    ).structure
     journey.step1(client, "new@example.org", structure.siret)
     page = client.get("/register/details/").content.decode()
     assert "is already registered on Chorus Pro" in page
@@ -140,7 +145,9 @@ def test_existing_structure_is_shown_read_only_with_join_message(client):
 
 def test_existing_non_diffusible_structure_masks_its_address(client):
     """The address of an existing non-diffusible structure is not shown to a newcomer."""
-    structure = StructureFactory(siret=journey.COMPANY_SIRET, non_diffusible=True)
+    structure = MembershipFactory(
+        primary_manager=True, structure__siret=journey.COMPANY_SIRET, structure__non_diffusible=True
+    ).structure
     journey.step1(client, "new@example.org", structure.siret)
     page = client.get("/register/details/").content.decode()
     assert structure.address_line not in page
