@@ -55,6 +55,10 @@ def email_queue(
         message_id=make_msgid(domain="chorus-pro.local"),
         slots=placeholders,
     )
-    transaction.on_commit(lambda: enqueue_send(email.pk))
-    transaction.on_commit(metrics.MAILS.labels(event="queued").inc)
+    transaction.on_commit(lambda: _queued(email.pk))
     return email
+
+
+def _queued(email_id: int) -> None:
+    metrics.MAILS.labels(event="queued").inc()
+    enqueue_send(email_id)

@@ -1,4 +1,7 @@
-"""At most 8 SQL queries on every page of the journey (the benchmark prints the same figure)."""
+"""At most 8 SQL queries on every page of the journey (the benchmark prints the same figure),
+the session's own statements apart: it is kept in the database too, so that it survives a Redis
+outage (`cached_db`), and a page that creates one or changes its key (log-in, a mailed link
+opened) pays a few statements for it."""
 
 from contextlib import contextmanager
 
@@ -27,7 +30,11 @@ def max_queries(limit):
         for q in context.captured_queries
         if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT"))
     ]
-    assert len(queries) <= limit, "\n".join(queries)
+    session = [sql for sql in queries if '"django_session"' in sql]
+    page = [sql for sql in queries if sql not in session]
+    assert len(page) <= limit, "\n".join(queries)
+    # At worst a key cycled: read the old, delete it, check the new key is free, insert, save.
+    assert len(session) <= 5, "\n".join(session)
 
 
 def test_registration_pages(client):

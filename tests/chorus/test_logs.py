@@ -15,14 +15,19 @@ from tests.services import wait_for
 
 @pytest.fixture
 def log_lines():
-    """The lines the portal's log handler writes, as they would reach the operator's log."""
-    console = next(h for h in logging.getLogger().handlers if h.name == "console")
+    """The lines the portal's log handler writes, as they would reach the operator's log, at
+    LOG_LEVEL's INFO (the suite's Celery workers, started at WARNING, lower the root's level)."""
+    root = logging.getLogger()
+    console = next(h for h in root.handlers if h.name == "console")
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(console.formatter)
-    logging.getLogger().addHandler(handler)
+    level = root.level
+    root.setLevel(logging.INFO)
+    root.addHandler(handler)
     yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
-    logging.getLogger().removeHandler(handler)
+    root.removeHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.mark.worker

@@ -41,7 +41,7 @@ def test_metrics_answer_only_with_the_token(client, settings):
 
 def test_a_journey_moves_the_counters_and_the_gauges(client, settings, transactional_db):
     """Registration, its mail, activation and a wrong password each show in the next scrape
-    (counters count what was committed: the journey's transactions really commit)."""
+    (a mail counts as queued once its transaction committed: the journey's really commit)."""
     settings.METRICS_TOKEN = TOKEN
     before = scrape(client)
     response = journey.register(client, "metrics@example.org")
