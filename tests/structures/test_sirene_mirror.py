@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import datetime
+from urllib.parse import unquote_plus
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -335,6 +336,7 @@ def test_update_upserts_the_changes_page_by_page(loaded, companies, insee, paced
         api_item(company.unit, company.establishments[-1],
                  dateDernierTraitementEtablissement="2030-01-01T08:00:00.000"),
     ]  # fmt: skip
+    imported_as_of = SireneMirror.objects.get().as_of
     summary = update.mirror_update()
     assert summary.changes == 3
     assert summary.pages == 3  # 2 + 1, then INSEE's last page (cursor unchanged)
@@ -346,8 +348,11 @@ def test_update_upserts_the_changes_page_by_page(loaded, companies, insee, paced
     assert state.establishments == sirene_files.ROWS + 1
     assert state.as_of == timezone.make_aware(datetime(2030, 1, 3, 9))
     assert state.last_update_changes == 3
-    query = insee.requests[0].path
-    assert "dateDernierTraitementEtablissement" in query and "curseur=%2A" in query
+    query = unquote_plus(insee.requests[0].path)
+    # Asked since the imported register's date, in INSEE's French local time.
+    since = f"{timezone.localtime(imported_as_of):%Y-%m-%dT%H:%M:%S}"
+    assert f"dateDernierTraitementEtablissement:[{since} TO *]" in query
+    assert "curseur=*" in query
 
 
 def test_an_update_cut_short_keeps_the_mirror_date(loaded, insee, paced, companies):
