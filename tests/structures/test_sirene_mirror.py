@@ -12,11 +12,13 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from structures import tasks
-from structures.models import SireneMirror
+from structures.models import SireneMirror, Structure
 from structures.sirene import client, limiter, lookup_establishment, mirror, update
 from structures.sirene.generate import siren_for, siret_for
 from structures.sirene.importer import ImportFailed, import_stock_file
 from structures.sirene.layout import ESTABLISHMENT_COLUMNS, LEGAL_UNIT_COLUMNS
+from structures.verification import verify_structure
+from tests.factories import StructureFactory
 from tests.fakes.insee import FakeInsee
 from tests.structures import sirene_files
 
@@ -394,3 +396,15 @@ def test_the_admin_shows_the_mirror_date_and_row_counts(loaded, admin_client):
     assert f"Sirene mirror of {state.as_of.date().isoformat()}" in page
     assert f"{state.establishments:,}" in page or str(state.establishments) in page
     assert str(state.legal_units) in page or f"{state.legal_units:,}" in page
+
+
+def test_the_periodic_verification_reads_the_mirror_and_records_it(loaded, companies, insee):
+    """A structure left "not verified" is verified from the mirror, which it then names."""
+    _company, row = pick(companies, lambda c, r: r["etatAdministratifEtablissement"] == "A")
+    structure = StructureFactory(
+        siret=row["siret"], siren=row["siren"], verification=Structure.Verification.PENDING
+    )
+    assert verify_structure(structure) == Structure.Verification.VERIFIED
+    structure.refresh_from_db()
+    assert structure.insee_source == f"mirror:{SireneMirror.objects.get().as_of.date()}"
+    assert insee.count() == 0
