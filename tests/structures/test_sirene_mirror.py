@@ -408,3 +408,10 @@ def test_the_periodic_verification_reads_the_mirror_and_records_it(loaded, compa
     structure.refresh_from_db()
     assert structure.insee_source == f"mirror:{SireneMirror.objects.get().as_of.date()}"
     assert insee.count() == 0
+
+
+def test_the_daily_task_does_nothing_without_an_api_key(loaded, settings, insee):
+    """Development (no INSEE key): the imported mirror is left as it is, nothing is asked."""
+    settings.SIRENE_API_KEY = ""
+    assert tasks.update_sirene_mirror() == {"skipped": "no INSEE API key"}
+    assert insee.count() == 0 and SireneMirror.objects.get().updated_at is None
