@@ -22,7 +22,9 @@ def verify_unverified_structures() -> dict:
 @shared_task
 def update_sirene_mirror() -> dict:
     """Daily: the establishments INSEE changed since the mirror's date (nothing to do when
-    there is no mirror)."""
+    there is no mirror, or no INSEE API key, as in development)."""
+    if not settings.SIRENE_API_KEY:
+        return {"skipped": "no INSEE API key"}
     if SireneMirror.objects.filter(pk=1, establishments__gt=0).exists():
         try:
             summary = mirror_update()

@@ -10,7 +10,6 @@ from dataclasses import asdict
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from common import throttle
@@ -50,6 +49,5 @@ def find_company(request):
             "results": results,
             "searched": form.is_bound and form.is_valid(),
             "unavailable": unavailable,
-            "title": _("Find my company"),
         },
     )

@@ -58,7 +58,7 @@ _PLACES = (
     ("67000", "67482", "STRASBOURG"), ("42000", "42218", "SAINT-ETIENNE"),
     ("13090", "13001", "AIX-EN-PROVENCE"), ("35000", "35238", "RENNES"),
     ("29200", "29019", "BREST"), ("21000", "21231", "DIJON"), ("74000", "74010", "ANNECY"),
-    ("97400", "97411", "SAINT-DENIS"), ("2A000", "2A004", "AJACCIO"),
+    ("97400", "97411", "SAINT-DENIS"), ("20000", "2A004", "AJACCIO"),
     ("64100", "64102", "BAYONNE"), ("87000", "87085", "LIMOGES"), ("06000", "06088", "NICE"),
 )  # fmt: skip
 _ABROAD = (("99109", "ALLEMAGNE", "10115 BERLIN"), ("99131", "BELGIQUE", "1000 BRUXELLES"))
@@ -176,6 +176,9 @@ def _establishment(
     else:
         street_type, street = rng.choice(_STREETS)
         postal_code, commune, city = rng.choice(_PLACES)
+        # About 6,000 postal codes in all, as in France, so that a postal code is as selective
+        # as a real one (the places' names stay those of the list).
+        postal_code = f"{postal_code[:2]}{rng.randrange(300):03d}"
         row.update(
             numeroVoieEtablissement=str(rng.randint(1, 180)),
             indiceRepetitionEtablissement="B" if rng.random() < 0.05 else "",

@@ -31,6 +31,7 @@ logger = logging.getLogger("structures.sirene")
 
 SEARCH_LIMIT = 20
 MIN_SEARCH_LENGTH = 3
+POSTAL_CODE_LENGTH = 5
 _UNIT_KEYS = tuple(column for column in LEGAL_UNITS.kept if column != "siren")
 
 
@@ -163,6 +164,9 @@ def _place_condition(place: str) -> tuple[str, str] | None:
     if not place_words:
         return None
     digits = place_words.replace(" ", "")
+    if _DIGITS.fullmatch(digits) and len(digits) == POSTAL_CODE_LENGTH:
+        # Equality, so that the postal code's index can lead when the name is a common one.
+        return f"e.{_q('codePostalEtablissement')} = %s", digits
     if _DIGITS.fullmatch(digits):
         return f"e.{_q('codePostalEtablissement')} LIKE %s", digits + "%"
     return f"e.{_q('search_city')} LIKE %s", place_words + "%"

@@ -150,7 +150,9 @@ def mirror_update(*, since: datetime | None = None) -> UpdateSummary:
     if not settings.SIRENE_API_KEY:
         raise UpdateFailed("SIRENE_API_KEY is empty: INSEE's API cannot be asked")
     since = since or state.as_of or (timezone.now() - timedelta(days=1))
-    criterion = f"dateDernierTraitementEtablissement:[{since.strftime('%Y-%m-%dT%H:%M:%S')} TO *]"
+    # INSEE's dates are French local time.
+    local = timezone.localtime(since) if timezone.is_aware(since) else since
+    criterion = f"dateDernierTraitementEtablissement:[{local:%Y-%m-%dT%H:%M:%S} TO *]"
     pace = 60.0 / max(settings.SIRENE_UPDATE_REQUESTS_PER_MINUTE, 1)
     url = f"{settings.SIRENE_API_URL}/siret"
     cursor_value, pages, changes = "*", 0, 0

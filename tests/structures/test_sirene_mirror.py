@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import datetime
+from urllib.parse import unquote_plus
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -11,11 +12,13 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from structures import tasks
-from structures.models import SireneMirror
+from structures.models import SireneMirror, Structure
 from structures.sirene import client, limiter, lookup_establishment, mirror, update
 from structures.sirene.generate import siren_for, siret_for
 from structures.sirene.importer import ImportFailed, import_stock_file
 from structures.sirene.layout import ESTABLISHMENT_COLUMNS, LEGAL_UNIT_COLUMNS
+from structures.verification import verify_structure
+from tests.factories import StructureFactory
 from tests.fakes.insee import FakeInsee
 from tests.structures import sirene_files
 
@@ -335,6 +338,7 @@ def test_update_upserts_the_changes_page_by_page(loaded, companies, insee, paced
         api_item(company.unit, company.establishments[-1],
                  dateDernierTraitementEtablissement="2030-01-01T08:00:00.000"),
     ]  # fmt: skip
+    imported_as_of = SireneMirror.objects.get().as_of
     summary = update.mirror_update()
     assert summary.changes == 3
     assert summary.pages == 3  # 2 + 1, then INSEE's last page (cursor unchanged)
@@ -346,8 +350,11 @@ def test_update_upserts_the_changes_page_by_page(loaded, companies, insee, paced
     assert state.establishments == sirene_files.ROWS + 1
     assert state.as_of == timezone.make_aware(datetime(2030, 1, 3, 9))
     assert state.last_update_changes == 3
-    query = insee.requests[0].path
-    assert "dateDernierTraitementEtablissement" in query and "curseur=%2A" in query
+    query = unquote_plus(insee.requests[0].path)
+    # Asked since the imported register's date, in INSEE's French local time.
+    since = f"{timezone.localtime(imported_as_of):%Y-%m-%dT%H:%M:%S}"
+    assert f"dateDernierTraitementEtablissement:[{since} TO *]" in query
+    assert "curseur=*" in query
 
 
 def test_an_update_cut_short_keeps_the_mirror_date(loaded, insee, paced, companies):
@@ -389,3 +396,22 @@ def test_the_admin_shows_the_mirror_date_and_row_counts(loaded, admin_client):
     assert f"Sirene mirror of {state.as_of.date().isoformat()}" in page
     assert f"{state.establishments:,}" in page or str(state.establishments) in page
     assert str(state.legal_units) in page or f"{state.legal_units:,}" in page
+
+
+def test_the_periodic_verification_reads_the_mirror_and_records_it(loaded, companies, insee):
+    """A structure left "not verified" is verified from the mirror, which it then names."""
+    _company, row = pick(companies, lambda c, r: r["etatAdministratifEtablissement"] == "A")
+    structure = StructureFactory(
+        siret=row["siret"], siren=row["siren"], verification=Structure.Verification.PENDING
+    )
+    assert verify_structure(structure) == Structure.Verification.VERIFIED
+    structure.refresh_from_db()
+    assert structure.insee_source == f"mirror:{SireneMirror.objects.get().as_of.date()}"
+    assert insee.count() == 0
+
+
+def test_the_daily_task_does_nothing_without_an_api_key(loaded, settings, insee):
+    """Development (no INSEE key): the imported mirror is left as it is, nothing is asked."""
+    settings.SIRENE_API_KEY = ""
+    assert tasks.update_sirene_mirror() == {"skipped": "no INSEE API key"}
+    assert insee.count() == 0 and SireneMirror.objects.get().updated_at is None
