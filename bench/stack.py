@@ -60,6 +60,9 @@ class Stack:
         self.mailbox: Mailbox | None = None
         self.insee = None
         self.extra_env: dict[str, str] = {}
+        # One key for the whole run: a web server restarted with another one would not verify
+        # what the worker signed with the first (the codes minted when their mail leaves).
+        self.secret_key = secrets.token_urlsafe(50)
 
     # Life cycle.
 
@@ -155,7 +158,7 @@ class Stack:
             DJANGO_SETTINGS_MODULE="bench_settings",  # the portal's, plus the floor's URL
             PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT / "bench"), env.get("PYTHONPATH")])),
             DEBUG="false",
-            SECRET_KEY=secrets.token_urlsafe(50),
+            SECRET_KEY=self.secret_key,
             DATABASE_URL=self.options.database_url,
             REDIS_URL=self.options.cache_url,
             CELERY_BROKER_URL=self.options.broker_url,
