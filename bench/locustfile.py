@@ -49,6 +49,9 @@ BURST_PACING = float(os.environ.get("BENCH_BURST_PACING", "15"))
 PROBE_USERS = int(os.environ.get("BENCH_PROBE_USERS", "0"))
 PROBE_PACING = float(os.environ.get("BENCH_PROBE_PACING", "0.25"))
 PROBE_PAGE = "/login/"
+# Where the probes ask: the light pool (as docker-compose.pools.yml's proxy routes the public
+# pages), or the main pool when the portal runs as one pool.
+PROBE_URL = os.environ.get("BENCH_PROBE_URL", "")
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 TIMING = re.compile(r"(\w+);dur=([0-9.]+)")
@@ -448,6 +451,13 @@ if PROBE_USERS > 0:
         fixed_count = PROBE_USERS
         wait_time = constant_pacing(PROBE_PACING)
 
+        def on_start(self):
+            self.pool = self.client
+            if PROBE_URL:
+                self.pool = FastHttpSession(
+                    PROBE_URL, request_event=self.environment.events.request, user=self
+                )
+
         @task
         def light_page(self):
-            self.client.get(PROBE_PAGE, name=f"probe GET {PROBE_PAGE}")
+            self.pool.get(PROBE_PAGE, name=f"probe GET {PROBE_PAGE}")

@@ -45,6 +45,8 @@ class StackOptions:
     sirene_rate_limit: int
     beat: bool
     wsgi_app: str = "chorus.wsgi"
+    # The light pool (docker-compose.pools.yml): sync workers serving the public pages apart.
+    light_workers: int = 2
     graceful_timeout: int = 5  # seconds gunicorn's workers get to finish when stopped
 
 
@@ -54,6 +56,8 @@ class Stack:
         self.workdir = workdir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.light_port = free_port()
+        self.light_url = f"http://127.0.0.1:{self.light_port}"
         self.processes: dict[str, subprocess.Popen] = {}
         self._logs: list = []
         self.smtp: SmtpSink | None = None
@@ -79,6 +83,7 @@ class Stack:
         self._manage("migrate", "--noinput")
         self._manage("collectstatic", "--noinput", "--verbosity", "0")
         self._start_gunicorn()
+        self._start_light_pool()
         self._start_celery()
         self._wait_for_http(f"{self.url}/healthz", timeout=60)
         self._wait_for_log("celery", re.compile(r"@\S+ ready\."), timeout=60)
@@ -221,6 +226,19 @@ class Stack:
         if options.worker_class == "gthread":
             argv += ["--threads", str(options.threads)]
         self._spawn("gunicorn", argv)
+
+    def _start_light_pool(self) -> None:
+        """The public pages' own pool, as the proxy of docker-compose.pools.yml routes them."""
+        argv = [
+            sys.executable, "-m", "gunicorn", self.options.wsgi_app,
+            "--bind", f"127.0.0.1:{self.light_port}",
+            "--workers", str(self.options.light_workers),
+            "--worker-class", "sync",
+            "--timeout", "60",
+            "--log-level", "warning",
+        ]  # fmt: skip
+        self._spawn("gunicorn-light", argv)
+        self._wait_for_http(f"{self.light_url}/healthz", timeout=60)
 
     def _start_celery(self) -> None:
         argv = [

@@ -68,3 +68,22 @@ def test_dockerfile_builds_from_the_lock_as_a_non_root_user():
     users = re.findall(r"^USER (\S+)", text, re.MULTILINE)
     assert users and users[-1] not in ("root", "0")
     assert re.search(r"^HEALTHCHECK .*", text, re.MULTILINE)
+
+
+@needs_compose
+def test_pools_override_routes_public_pages_to_a_light_pool():
+    """The pools override adds a second web pool behind the proxy, which routes the public GET
+    pages to it and everything else to the main pool."""
+    services = compose_config("docker-compose.yml", "docker-compose.pools.yml")["services"]
+    assert "gunicorn" in " ".join(services["web-light"]["command"])
+    assert not services["web"].get("ports") and not services["web-light"].get("ports")
+    assert "nginx-pools.conf" in str(services["proxy"]["volumes"])
+
+
+def test_pools_proxy_sends_only_public_gets_to_the_light_pool():
+    """Only GETs of the pages kept for visitors (and static files) go to the light pool: a POST
+    to the log-in, which hashes a password, never does."""
+    conf = (ROOT / "deploy" / "nginx-pools.conf").read_text()
+    routed = re.findall(r'"~\^(GET|POST):([^"]+)"\s+chorus_light;', conf)
+    assert {method for method, _path in routed} == {"GET"}
+    assert {path for _method, path in routed} >= {"/$", "/login/$", "/help/$", "/password/forgot/$"}
