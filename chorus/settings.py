@@ -128,7 +128,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache, sessions and throttling: Redis when REDIS_URL is set, else a local-memory cache.
 # Two caches on the same Redis (common/cache.py): `default` degrades to "nothing cached" when
 # Redis is down, `counters` (throttles, the INSEE rate limiter) says so and lets each caller
-# apply its policy. Sessions are written to the database and cached: they survive an outage.
+# apply its policy. Sessions live in the database only: a cached copy that an outage kept from
+# being deleted would bring a logged-out session back once Redis returns.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     _redis_cache = {
@@ -140,13 +141,12 @@ if REDIS_URL:
         "default": {"BACKEND": "common.cache.DegradingRedisCache", **_redis_cache},
         "counters": {"BACKEND": "common.cache.CounterRedisCache", **_redis_cache},
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
         "counters": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 RATELIMIT_USE_CACHE = "counters"
 
 # Celery: Redis when set, else kombu's filesystem transport under var/ (no service needed).

@@ -1,7 +1,8 @@
 """Redis behind the two caches, and what each does when Redis does not answer.
 
-- `default` (DegradingRedisCache): sessions (`cached_db`, the database holds them anyway), the
-  INSEE answers, the catalogue. Every operation that fails is logged and answered as "nothing
+- `default` (DegradingRedisCache): the INSEE answers, the catalogue, health probes (sessions
+  live in the database only: a write this cache drops must never be a log-out).
+  Every operation that fails is logged and answered as "nothing
   cached" (a read gives the default, a write is dropped), so a Redis outage costs speed, never
   a page.
 - `counters` (CounterRedisCache): throttles, the INSEE rate limiter, used proof-of-work

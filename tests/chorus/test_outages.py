@@ -84,7 +84,6 @@ def private_redis(settings):
         "default": {"BACKEND": "common.cache.DegradingRedisCache", **where},
         "counters": {"BACKEND": "common.cache.CounterRedisCache", **where},
     }
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     reset_breaker()
     with celery_broker(server.url.replace("/0", "/1")) as app:
         yield server, app

@@ -164,7 +164,7 @@ def test_every_variable_is_read():
     assert (s["DB_NAME"], s["DB_HOST"]) == ("chorus_prod", "db.internal")
     assert s["CACHE"].endswith("RedisCache")
     assert s["CACHE_LOCATION"] == "redis://cache.internal:6379/3"
-    assert s["SESSION_ENGINE"].endswith("cached_db")
+    assert s["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
     assert s["CELERY_BROKER_URL"] == "redis://cache.internal:6379/3"
     assert s["EMAIL_BACKEND"].endswith("smtp.EmailBackend")
     assert (s["EMAIL_HOST"], s["EMAIL_PORT"]) == ("mail.internal", 2525)
