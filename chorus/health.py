@@ -18,6 +18,10 @@ logger = logging.getLogger(__name__)
 
 WORKER_PING_MAX_AGE = 60
 WORKER_PONG_KEY = "health:worker-pong"
+# A ping nobody answered takes TIMEOUT: its failure is remembered this long, so that asking
+# `/readyz` again and again while the worker is down never ties up the web processes.
+WORKER_FAILED_KEY = "health:worker-silent"
+WORKER_FAILED_MEMORY = 10
 TIMEOUT = 1.0
 
 
@@ -48,10 +52,14 @@ def check_worker() -> bool:
     last = cache.get(WORKER_PONG_KEY)
     if last is not None and time.time() - last < WORKER_PING_MAX_AGE:
         return True
+    if cache.get(WORKER_FAILED_KEY) is not None:
+        return False
     replies = app.control.ping(timeout=TIMEOUT)
     if not replies:
+        cache.set(WORKER_FAILED_KEY, time.time(), WORKER_FAILED_MEMORY)
         return False
     cache.set(WORKER_PONG_KEY, time.time(), WORKER_PING_MAX_AGE)
+    cache.delete(WORKER_FAILED_KEY)
     return True
 
 

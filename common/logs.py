@@ -21,10 +21,16 @@ def mask(text: str) -> str:
     return PATH_SECRET.sub("/[secret]", EMAIL.sub(r"\1***@\2", text))
 
 
+QUERY_STRING = re.compile(r"\?\S*")
+
+
 def mask_personal_data(_logger, _method, event_dict: dict) -> dict:
-    """structlog processor: mask() every text value of the line."""
+    """structlog processor: mask() every text value of the line; the request's query string
+    is left out (a search by name is often a person's name)."""
     for key, value in event_dict.items():
         if isinstance(value, str):
+            if key == "request":
+                value = QUERY_STRING.sub("", value)
             event_dict[key] = mask(value)
     return event_dict
 

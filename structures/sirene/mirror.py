@@ -13,7 +13,7 @@ import re
 import time
 from dataclasses import dataclass, replace
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 
 from structures.models import SireneMirror
 
@@ -31,6 +31,8 @@ logger = logging.getLogger("structures.sirene")
 
 SEARCH_LIMIT = 20
 MIN_SEARCH_LENGTH = 3
+MAX_SEARCH_WORDS = 6
+SEARCH_TIMEOUT_MS = 2000  # a search slower than this is cut short (SireneUnavailable)
 POSTAL_CODE_LENGTH = 5
 _UNIT_KEYS = tuple(column for column in LEGAL_UNITS.kept if column != "siren")
 
@@ -174,7 +176,10 @@ def _place_condition(place: str) -> tuple[str, str] | None:
 
 def _fetch(state: SireneMirror, conditions: list[str], params: list[str], tail: str) -> list[dict]:
     sql = f"{_select(state)} WHERE {' AND '.join(conditions)} {tail}"
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A search that finds no index to use must not hold a connection for long.
+            cursor.execute(f"SET LOCAL statement_timeout = {SEARCH_TIMEOUT_MS}")
         cursor.execute(sql, params)
         names = _names(state)
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -221,7 +226,9 @@ def search(query: str, *, place: str = "", limit: int = SEARCH_LIMIT) -> list[Se
                 [*params, phrase + "%"],
                 f"LIMIT {int(limit)}",
             )
-            if len(rows) < limit:
+            # Only words of 3 letters or more can use the trigram index; a handful is enough.
+            words = [word for word in words if len(word) >= MIN_SEARCH_LENGTH][:MAX_SEARCH_WORDS]
+            if words and len(rows) < limit:
                 rows += _fetch(
                     state,
                     [*conditions, *[f"{name} LIKE %s"] * len(words), f"{name} NOT LIKE %s"],
