@@ -19,6 +19,7 @@ from audit.models import AuditEvent
 from outbox.services import absolute_url
 from structures.managers import is_primary_manager, managers_mail
 from structures.models import Membership, Structure, StructureDomain
+from structures.signals import joined_by_domain
 
 PURPOSE = OneTimeToken.Purpose.DOMAIN_PROOF
 
@@ -35,6 +36,27 @@ WEBMAIL_DOMAINS = frozenset(
         "zoho.com", "tutanota.com", "hey.com", "libertysurf.fr", "aliceadsl.fr", "9online.fr",
     }
 )  # fmt: skip
+# The same providers under other country domains (yahoo.co.uk, hotmail.de, gmx.at…), and
+# public or throw-away inboxes, where anyone can read any address.
+WEBMAIL_PROVIDERS = frozenset(
+    {
+        "gmail", "googlemail", "outlook", "hotmail", "live", "msn", "yahoo", "ymail", "icloud",
+        "aol", "gmx", "protonmail", "proton", "yandex", "zoho", "tutanota", "tuta", "mail",
+        "libero", "t-online", "freenet", "posteo", "fastmail", "seznam", "rambler", "qq",
+        "163", "126", "naver", "yopmail", "mailinator", "guerrillamail", "10minutemail",
+        "temp-mail", "trashmail", "sharklasers", "maildrop", "dispostable", "getnada",
+    }
+)  # fmt: skip
+
+
+def is_webmail(domain: str) -> bool:
+    labels = domain.split(".")
+    return (
+        domain in WEBMAIL_DOMAINS
+        or any(domain.endswith("." + web) for web in WEBMAIL_DOMAINS)
+        or labels[0] in WEBMAIL_PROVIDERS
+        or (len(labels) >= 2 and labels[-2] in WEBMAIL_PROVIDERS)
+    )
 
 
 class DomainRefused(Exception):
@@ -50,7 +72,7 @@ def domain_of(address: str) -> str:
 def clean_domain_address(address: str) -> str:
     """The domain of an address a manager gives to prove it; webmail refused."""
     domain = domain_of(address)
-    if domain in WEBMAIL_DOMAINS or any(domain.endswith("." + web) for web in WEBMAIL_DOMAINS):
+    if is_webmail(domain):
         raise ValidationError(
             _(
                 "%(domain)s is a webmail: anyone can have an address there, so it cannot "
@@ -116,8 +138,8 @@ def domain_proof_confirm(*, raw_token: str | None) -> StructureDomain | None:
     declared.proven_at = timezone.now()
     declared.save(update_fields=["proven_at"])
     audit.record(
-        AuditEvent.Kind.STRUCTURE_CHANGE, user=token.user, siret=declared.structure.siret,
-        fields=["domain"], domain=domain, proof="proven",
+        AuditEvent.Kind.STRUCTURE_CHANGE, user=token.user, actor=token.user,
+        siret=declared.structure.siret, fields=["domain"], domain=domain, proof="proven",
     )  # fmt: skip
     return declared
 
@@ -139,9 +161,11 @@ def domain_join(*, membership: Membership, now=None) -> Membership:
     membership.requested_at = membership.decided_at = now or timezone.now()
     membership.save()
     audit.record(
-        AuditEvent.Kind.JOIN_APPROVED, user=membership.user, siret=membership.structure.siret,
-        by_domain=domain_of(membership.user.email),
+        AuditEvent.Kind.JOIN_APPROVED, user=membership.user, actor=membership.user,
+        siret=membership.structure.siret, by_domain=domain_of(membership.user.email),
     )  # fmt: skip
+    # Nobody chose this person's rights: the apps that hold them make them the narrowest.
+    joined_by_domain.send(sender=Membership, membership=membership)
     managers_mail(
         structure=membership.structure,
         kind="joined_by_domain",

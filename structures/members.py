@@ -68,6 +68,8 @@ HISTORY_KINDS = (
 
 # A second "resend" within this delay is the same click sent twice: no second mail.
 RESEND_DEBOUNCE = timedelta(minutes=1)
+# Activation or invitation mails to one address in 24 hours, resends included.
+RESENDS_PER_DAY = 5
 
 
 def managed_structure(*, by, structure_id: int) -> Structure:
@@ -232,10 +234,13 @@ def member_activation_resend(*, structure: Structure, by, membership_id: int) ->
     if (user.is_active or user.activated_at) and not invited_with_account:
         raise NotAllowed
     kinds = [MAIL_KINDS["activation"][0], INVITATION_KIND, INVITATION_TO_ACCEPT_KIND]
-    if OutgoingEmail.objects.filter(
-        user=user, kind__in=kinds, created_at__gt=timezone.now() - RESEND_DEBOUNCE
-    ).exists():
+    sent = OutgoingEmail.objects.filter(user=user, kind__in=kinds)
+    now = timezone.now()
+    if sent.filter(created_at__gt=now - RESEND_DEBOUNCE).exists():
         return False
+    if sent.filter(created_at__gt=now - timedelta(days=1)).count() >= RESENDS_PER_DAY:
+        return False  # an address is not mailed again and again, whoever asks
+
     if invited_with_account:
         invitation_to_accept_mail(membership, inviter=by)
         audit.record(

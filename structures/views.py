@@ -1,5 +1,6 @@
 """The structure, for its members and managers; join requests under "Manager activities"."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -88,7 +89,18 @@ def detail(request, pk):
                     return redirect("structures:detail", pk=structure.pk)
         elif "siret_later" in request.POST:
             siret_form = SiretForm(request.POST)
-            if siret_form.is_valid():
+            if siret_form.is_valid() and throttle.exceeded(
+                request,
+                group="siret-later",
+                rates=settings.STEP1_LOOKUPS_PER_IP,
+                key=f"user:{request.user.pk}",
+                fail_closed=True,
+            ):
+                # Each try asks INSEE: the shared quota is not for one person to spend.
+                siret_form.add_error(
+                    "siret", _("Too many tries in a short time. Please try again in an hour.")
+                )
+            elif siret_form.is_valid():
                 try:
                     services.structure_siret_set(
                         structure=structure,

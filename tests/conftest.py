@@ -37,6 +37,17 @@ def _catalogue_after_flush(request):
 
 
 @pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """A request leaves its language active in the thread (LocaleMiddleware activates, nothing
+    deactivates): each test starts in the default language, whatever the previous one asked."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Throttles, the INSEE cache and sessions live in the cache, prepared pages in the
     process: every test starts empty (and reads the Sirene mirror's description afresh, as

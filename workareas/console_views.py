@@ -52,7 +52,7 @@ def _page_number(request) -> int:
 def member_list(request, pk):
     """The members' table: search, filters by status and area, sort, 50 a page."""
     structure = _structure(request, pk)
-    query = request.GET.get("q", "")[:100]
+    query = request.GET.get("q", "")[:100].replace("\x00", "")
     status = request.GET.get("status", "")
     area = request.GET.get("area", "")
     sort = request.GET.get("sort", "name")
@@ -110,7 +110,7 @@ def member_detail(request, pk, member_id):
         return redirect("workareas:member", pk=structure.pk, member_id=member.pk)
     # The members to copy to, found by name or e-mail: a page of them, however large the
     # structure.
-    find = request.GET.get("find", "")[:100]
+    find = request.GET.get("find", "")[:100].replace("\x00", "")
     others = members.members_search(structure=structure, by=request.user, query=find).exclude(
         pk=member.pk
     )

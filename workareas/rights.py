@@ -361,3 +361,13 @@ def members_export(*, structure: Structure, by) -> Export:
     members.members_export_recorded(structure=structure, by=by, count=count)
     day = timezone.localdate().isoformat()
     return Export(filename=f"members-{structure.siret}-{day}.csv", content=out.getvalue())
+
+
+def domain_joiner_rights_narrowed(sender, *, membership: Membership, **kwargs) -> None:
+    """A newcomer who joined by a proven e-mail domain had no manager choose their rights:
+    of the areas they ticked at step 3 they keep those the structure has opened, read-only
+    (Consultation); a manager widens them from the console."""
+    opened = structure_area_codes(membership.structure)
+    assignments = AreaAssignment.objects.filter(membership=membership)
+    assignments.exclude(area__code__in=opened).exclude(area__always_on=True).delete()
+    assignments.exclude(area__always_on=True).update(mode=AreaAssignment.Mode.CONSULTATION)

@@ -97,3 +97,34 @@ def test_an_unproven_domain_lets_nobody_in(client, manager):
     client.get(journey.activation_path("nadia@ateliers.fr"))
     client.post("/activate/", GOOD)
     assert Membership.objects.get(user__email="nadia@ateliers.fr").status == "requested"
+
+
+def test_webmail_providers_under_other_country_domains_and_public_inboxes_are_refused(
+    client, manager
+):
+    """yahoo.co.uk, hotmail.de, gmx.at, yopmail.com: an address there proves no company."""
+    for address in ("a@yahoo.co.uk", "a@hotmail.de", "a@gmx.at", "a@yopmail.com"):
+        assert "is a webmail" in declare(client, manager, address).content.decode()
+    assert not StructureDomain.objects.exists()
+
+
+def test_a_domain_joiner_gets_only_opened_areas_read_only(client, manager):
+    """Nobody chose the rights of someone who joined by domain: of the areas they ticked they
+    keep those the structure has opened, in Consultation."""
+    from workareas.models import AreaAssignment, WorkArea
+
+    opened = WorkArea.objects.get(code="issued-invoices")
+    AreaAssignment.objects.get_or_create(membership=manager, area=opened)
+    declare(client, manager, "compta@ateliers.fr")
+    prove(client, "compta@ateliers.fr")
+    newcomer = Client()
+    journey.register(newcomer, "lina@ateliers.fr", areas=("issued-invoices", "commitments"))
+    deliver(to="lina@ateliers.fr")
+    newcomer.get(journey.activation_path("lina@ateliers.fr"))
+    assert newcomer.post("/activate/", GOOD).status_code == 302
+    joined = Membership.objects.get(user__email="lina@ateliers.fr")
+    rights = {
+        a.area.code: a.mode
+        for a in AreaAssignment.objects.filter(membership=joined, area__always_on=False)
+    }
+    assert rights == {"issued-invoices": AreaAssignment.Mode.CONSULTATION}

@@ -514,3 +514,35 @@ def test_history_says_what_changed(client, boss, colleague):
     client.force_login(boss.user)
     page = client.get(_url(boss, "history/")).content.decode()
     assert "Commitments: none → Modification; Issued invoices: Modification → Consultation" in page
+
+
+def test_resends_to_one_address_stop_at_five_a_day(client, boss):
+    """A manager cannot mail someone without end by resending: after 5 mails in 24 hours to
+    that address, a resend sends nothing, however far apart."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from structures import members
+
+    invited = MembershipFactory(
+        structure=boss.structure,
+        user=UserFactory(),
+        status="awaiting_activation",
+        invited_by=boss.user,
+    )
+    for _ in range(7):
+        members.member_activation_resend(
+            structure=boss.structure, by=boss.user, membership_id=invited.pk
+        )
+        # Past the one-minute debounce, as a patient sender would be.
+        OutgoingEmail.objects.filter(user=invited.user).update(
+            created_at=timezone.now() - timedelta(minutes=2)
+        )
+    assert OutgoingEmail.objects.filter(user=invited.user).count() == members.RESENDS_PER_DAY
+
+
+def test_a_nul_byte_in_the_search_is_no_error(client, boss):
+    """Odd input in the members' search answers the page, never a server error."""
+    client.force_login(boss.user)
+    assert client.get(_url(boss, "members/?q=%00dupont")).status_code == 200
