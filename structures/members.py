@@ -156,7 +156,13 @@ def member_detach(*, structure: Structure, by, membership_id: int) -> bool:
         raise NotAllowed
     user = membership.user
     membership.delete()
-    audit.record(AuditEvent.Kind.MEMBER_DETACHED, user=user, actor=by, siret=structure.siret)
+    audit.record(
+        AuditEvent.Kind.MEMBER_DETACHED,
+        user=user,
+        actor=by,
+        siret=structure.siret,
+        structure=structure.pk,
+    )
     return True
 
 
@@ -169,7 +175,9 @@ def _status_change(*, structure, by, membership_id, before, after, kind) -> bool
         raise NotAllowed
     membership.status = after
     membership.save(update_fields=["status"])
-    audit.record(kind, user=membership.user, actor=by, siret=structure.siret)
+    audit.record(
+        kind, user=membership.user, actor=by, siret=structure.siret, structure=structure.pk
+    )
     return True
 
 
@@ -244,15 +252,24 @@ def member_activation_resend(*, structure: Structure, by, membership_id: int) ->
     if invited_with_account:
         invitation_to_accept_mail(membership, inviter=by)
         audit.record(
-            AuditEvent.Kind.MEMBER_INVITED, user=user, actor=by, siret=structure.siret, again=True
+            AuditEvent.Kind.MEMBER_INVITED,
+            user=user,
+            actor=by,
+            siret=structure.siret,
+            structure=structure.pk,
+            again=True,
         )
     elif membership.invited_by_id:
         invitation_mail(user=user, inviter=by, structure_name=structure.name)
         audit.record(
-            AuditEvent.Kind.ACTIVATION_LINK_SENT, user=user, actor=by, siret=structure.siret
+            AuditEvent.Kind.ACTIVATION_LINK_SENT,
+            user=user,
+            actor=by,
+            siret=structure.siret,
+            structure=structure.pk,
         )
     else:
-        activation_link_send(user=user, actor=by, siret=structure.siret)
+        activation_link_send(user=user, actor=by, siret=structure.siret, structure=structure.pk)
     return True
 
 
@@ -281,6 +298,7 @@ def invitation_answer(*, user, membership_id: int, accept: bool) -> Membership |
         user=user,
         actor=user,
         siret=structure.siret,
+        structure=structure.pk,
     )
     return membership
 
@@ -288,17 +306,23 @@ def invitation_answer(*, user, membership_id: int, accept: bool) -> Membership |
 def history(*, structure: Structure, by) -> QuerySet[AuditEvent]:
     """What the managers (and the admins) did to this structure and its people, newest first."""
     _require_manager(by, structure)
-    return (
-        AuditEvent.objects.alias(siret=KT("detail__siret"))  # as indexed
-        .filter(kind__in=HISTORY_KINDS, actor__isnull=False, siret=structure.siret)
-        .select_related("actor")
-        .order_by("-created_at", "-pk")
-    )
+    events = AuditEvent.objects.filter(kind__in=HISTORY_KINDS, actor__isnull=False)
+    if structure.siret:
+        events = events.alias(siret=KT("detail__siret")).filter(siret=structure.siret)  # indexed
+    else:
+        # No SIRET (the other identifier types): the events carry the structure's id.
+        events = events.filter(detail__structure=structure.pk)
+    return events.select_related("actor").order_by("-created_at", "-pk")
 
 
 def members_export_recorded(*, structure: Structure, by, count: int) -> None:
     """The export of the members' list is an action of the history too."""
     _require_manager(by, structure)
     audit.record(
-        AuditEvent.Kind.MEMBERS_EXPORTED, user=by, actor=by, siret=structure.siret, count=count
+        AuditEvent.Kind.MEMBERS_EXPORTED,
+        user=by,
+        actor=by,
+        siret=structure.siret,
+        structure=structure.pk,
+        count=count,
     )

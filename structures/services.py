@@ -43,7 +43,10 @@ def join_request_submit(*, membership: Membership) -> Membership:
     membership.decision_reason = ""
     membership.save()
     audit.record(
-        AuditEvent.Kind.JOIN_REQUEST, user=membership.user, siret=membership.structure.siret
+        AuditEvent.Kind.JOIN_REQUEST,
+        user=membership.user,
+        siret=membership.structure.siret,
+        structure=membership.structure_id,
     )
     _mail_managers_of_request(membership)
     return membership
@@ -73,6 +76,7 @@ def _decide(*, membership_id: int, decided_by, approve: bool, reason: str = "", 
         user=membership.user,
         actor=decided_by,
         siret=membership.structure.siret,
+        structure=membership.structure_id,
         reason=membership.decision_reason,
         by_admin=admin,
     )
@@ -146,6 +150,7 @@ def structure_update(*, structure: Structure, by, **fields) -> Structure:
             user=by,
             actor=by,
             siret=structure.siret,
+            structure=structure.pk,
             fields=sorted(changed),
         )
     return structure
@@ -181,6 +186,7 @@ def primary_manager_transfer(*, structure: Structure, by, to_membership_id: int)
         user=target.user,
         actor=by,
         siret=structure.siret,
+        structure=structure.pk,
         previous=by.email,
     )
     return target
@@ -309,6 +315,7 @@ def _structure_claim(membership: Membership) -> bool:
         AuditEvent.Kind.STRUCTURE_CLAIMED,
         user=membership.user,
         siret=membership.structure.siret,
+        structure=membership.structure_id,
         identifier=membership.structure.identifier,
         previous_registrants=demoted,
     )

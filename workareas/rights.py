@@ -94,6 +94,7 @@ def _rights_recorded(membership: Membership, *, by, changes: dict) -> None:
         user=membership.user,
         actor=by,
         siret=membership.structure.siret,
+        structure=membership.structure_id,
         changes=changes,
     )
 
@@ -264,6 +265,7 @@ def member_invite(
         user=user,
         actor=by,
         siret=structure.siret,
+        structure=structure.pk,
         areas=member_modes(membership),
     )
     if has_account:
@@ -360,7 +362,8 @@ def members_export(*, structure: Structure, by) -> Export:
         )
     members.members_export_recorded(structure=structure, by=by, count=count)
     day = timezone.localdate().isoformat()
-    return Export(filename=f"members-{structure.siret}-{day}.csv", content=out.getvalue())
+    name = structure.siret or structure.identifier or structure.pk
+    return Export(filename=f"members-{name}-{day}.csv", content=out.getvalue())
 
 
 def domain_joiner_rights_narrowed(sender, *, membership: Membership, **kwargs) -> None:

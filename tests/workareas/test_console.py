@@ -546,3 +546,27 @@ def test_a_nul_byte_in_the_search_is_no_error(client, boss):
     """Odd input in the members' search answers the page, never a server error."""
     client.force_login(boss.user)
     assert client.get(_url(boss, "members/?q=%00dupont")).status_code == 200
+
+
+def test_history_and_export_of_a_structure_without_siret(client):
+    """A structure registered with another identifier (here a VAT number) has its history and
+    an export named after its identifier."""
+    from structures.models import Structure
+
+    boss = MembershipFactory(
+        primary_manager=True,
+        areas=AREAS,
+        structure__identifier_type="UE_HORS_FRANCE",
+        structure__identifier="BE0403170701",
+        structure__siret=None,
+        structure__siren=None,
+        structure__country="BE",
+    )
+    assert Structure.objects.get(pk=boss.structure_id).siret is None
+    colleague = MembershipFactory(structure=boss.structure)
+    client.force_login(boss.user)
+    client.post(_url(boss, f"members/{colleague.pk}/action/"), {"action": "deactivate"})
+    page = client.get(_url(boss, "history/")).content.decode()
+    assert "Member deactivated" in page and colleague.user.email in page
+    export = client.get(_url(boss, "members/export/"))
+    assert "members-BE0403170701-" in export["Content-Disposition"]
