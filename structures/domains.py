@@ -102,8 +102,7 @@ def domain_proof_request(*, structure: Structure, by, address: str) -> Structure
     declared.save(update_fields=["requested_by"])
     links.link_mail(user=by, purpose=PURPOSE, to=address)
     audit.record(
-        AuditEvent.Kind.STRUCTURE_CHANGE, user=by, actor=by, siret=structure.siret,
-        structure=structure.pk,
+        AuditEvent.Kind.STRUCTURE_CHANGE, user=by, actor=by, **structure.audit_detail,
         fields=["domain"], domain=domain, proof="requested",
     )  # fmt: skip
     return declared
@@ -140,7 +139,7 @@ def domain_proof_confirm(*, raw_token: str | None) -> StructureDomain | None:
     declared.save(update_fields=["proven_at"])
     audit.record(
         AuditEvent.Kind.STRUCTURE_CHANGE, user=token.user, actor=token.user,
-        siret=declared.structure.siret, structure=declared.structure_id, fields=["domain"],
+        **declared.structure.audit_detail, fields=["domain"],
         domain=domain, proof="proven",
     )  # fmt: skip
     return declared
@@ -164,7 +163,7 @@ def domain_join(*, membership: Membership, now=None) -> Membership:
     membership.save()
     audit.record(
         AuditEvent.Kind.JOIN_APPROVED, user=membership.user, actor=membership.user,
-        siret=membership.structure.siret, structure=membership.structure_id,
+        **membership.structure.audit_detail,
         by_domain=domain_of(membership.user.email),
     )  # fmt: skip
     # Nobody chose this person's rights: the apps that hold them make them the narrowest.

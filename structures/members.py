@@ -160,8 +160,7 @@ def member_detach(*, structure: Structure, by, membership_id: int) -> bool:
         AuditEvent.Kind.MEMBER_DETACHED,
         user=user,
         actor=by,
-        siret=structure.siret,
-        structure=structure.pk,
+        **structure.audit_detail,
     )
     return True
 
@@ -175,9 +174,7 @@ def _status_change(*, structure, by, membership_id, before, after, kind) -> bool
         raise NotAllowed
     membership.status = after
     membership.save(update_fields=["status"])
-    audit.record(
-        kind, user=membership.user, actor=by, siret=structure.siret, structure=structure.pk
-    )
+    audit.record(kind, user=membership.user, actor=by, **structure.audit_detail)
     return True
 
 
@@ -255,8 +252,7 @@ def member_activation_resend(*, structure: Structure, by, membership_id: int) ->
             AuditEvent.Kind.MEMBER_INVITED,
             user=user,
             actor=by,
-            siret=structure.siret,
-            structure=structure.pk,
+            **structure.audit_detail,
             again=True,
         )
     elif membership.invited_by_id:
@@ -265,11 +261,10 @@ def member_activation_resend(*, structure: Structure, by, membership_id: int) ->
             AuditEvent.Kind.ACTIVATION_LINK_SENT,
             user=user,
             actor=by,
-            siret=structure.siret,
-            structure=structure.pk,
+            **structure.audit_detail,
         )
     else:
-        activation_link_send(user=user, actor=by, siret=structure.siret, structure=structure.pk)
+        activation_link_send(user=user, actor=by, **structure.audit_detail)
     return True
 
 
@@ -297,8 +292,7 @@ def invitation_answer(*, user, membership_id: int, accept: bool) -> Membership |
         AuditEvent.Kind.INVITATION_ACCEPTED if accept else AuditEvent.Kind.INVITATION_DECLINED,
         user=user,
         actor=user,
-        siret=structure.siret,
-        structure=structure.pk,
+        **structure.audit_detail,
     )
     return membership
 
@@ -322,7 +316,6 @@ def members_export_recorded(*, structure: Structure, by, count: int) -> None:
         AuditEvent.Kind.MEMBERS_EXPORTED,
         user=by,
         actor=by,
-        siret=structure.siret,
-        structure=structure.pk,
+        **structure.audit_detail,
         count=count,
     )

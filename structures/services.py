@@ -45,8 +45,7 @@ def join_request_submit(*, membership: Membership) -> Membership:
     audit.record(
         AuditEvent.Kind.JOIN_REQUEST,
         user=membership.user,
-        siret=membership.structure.siret,
-        structure=membership.structure_id,
+        **membership.structure.audit_detail,
     )
     _mail_managers_of_request(membership)
     return membership
@@ -75,8 +74,7 @@ def _decide(*, membership_id: int, decided_by, approve: bool, reason: str = "", 
         AuditEvent.Kind.JOIN_APPROVED if approve else AuditEvent.Kind.JOIN_REFUSED,
         user=membership.user,
         actor=decided_by,
-        siret=membership.structure.siret,
-        structure=membership.structure_id,
+        **membership.structure.audit_detail,
         reason=membership.decision_reason,
         by_admin=admin,
     )
@@ -149,8 +147,7 @@ def structure_update(*, structure: Structure, by, **fields) -> Structure:
             AuditEvent.Kind.STRUCTURE_CHANGE,
             user=by,
             actor=by,
-            siret=structure.siret,
-            structure=structure.pk,
+            **structure.audit_detail,
             fields=sorted(changed),
         )
     return structure
@@ -185,8 +182,7 @@ def primary_manager_transfer(*, structure: Structure, by, to_membership_id: int)
         AuditEvent.Kind.ROLE_TRANSFER,
         user=target.user,
         actor=by,
-        siret=structure.siret,
-        structure=structure.pk,
+        **structure.audit_detail,
         previous=by.email,
     )
     return target
@@ -314,8 +310,7 @@ def _structure_claim(membership: Membership) -> bool:
     audit.record(
         AuditEvent.Kind.STRUCTURE_CLAIMED,
         user=membership.user,
-        siret=membership.structure.siret,
-        structure=membership.structure_id,
+        **membership.structure.audit_detail,
         identifier=membership.structure.identifier,
         previous_registrants=demoted,
     )

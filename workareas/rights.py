@@ -93,8 +93,7 @@ def _rights_recorded(membership: Membership, *, by, changes: dict) -> None:
         AuditEvent.Kind.MEMBER_RIGHTS_CHANGE,
         user=membership.user,
         actor=by,
-        siret=membership.structure.siret,
-        structure=membership.structure_id,
+        **membership.structure.audit_detail,
         changes=changes,
     )
 
@@ -264,8 +263,7 @@ def member_invite(
         AuditEvent.Kind.MEMBER_INVITED,
         user=user,
         actor=by,
-        siret=structure.siret,
-        structure=structure.pk,
+        **structure.audit_detail,
         areas=member_modes(membership),
     )
     if has_account:
